@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PaymentFunctions.Demo;
+using PaymentFunctions.Metrics;
+using PaymentFunctions.Payments;
+
+// The seed's demo: five payments through the same service, metrics and pusher the functions use,
+// then what the Pushgateway holds for them.
+var builder = Host.CreateApplicationBuilder(args);
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Services.AddPayments(builder.Configuration);
+using var host = builder.Build();
+
+var pauseMilliseconds = builder.Configuration.GetValue("Demo:PauseMilliseconds", 200);
+await host.StartAsync();
+var payments = host.Services.GetRequiredService<PaymentService>();
+var pusher = host.Services.GetRequiredService<MetricPushService>();
+
+var succeeded = 0;
+foreach (var payment in DemoPayments.All)
+{
+    try
+    {
+        var result = await payments.ProcessAsync(payment, Guid.NewGuid().ToString("N"), CancellationToken.None);
+        succeeded++;
+        Console.WriteLine($"{payment.OrderId}: {result.Status}, {payment.Amount} {payment.Currency} ({payment.UserTier}, {payment.PaymentMethod}), transaction {result.TransactionId}, {result.DurationSeconds:F3} s");
+    }
+    catch (PaymentException ex)
+    {
+        Console.WriteLine($"{payment.OrderId}: failed, {payment.Amount} {payment.Currency} ({payment.UserTier}, {payment.PaymentMethod}), {ex.GetType().Name}: {ex.Message}");
+    }
+
+    await Task.Delay(pauseMilliseconds);
+}
+
+Console.WriteLine($"{succeeded} of {DemoPayments.All.Count} payments succeeded.");
+
+// Stopping the host makes the pusher's final push.
+await host.StopAsync();
+
+if (pusher.GroupUrl is not { } groupUrl)
+{
+    Console.WriteLine("No Pushgateway configured (MetricPush__Url is empty): nothing was pushed.");
+    return 0;
+}
+
+var gatewayMetrics = new Uri(groupUrl.GetLeftPart(UriPartial.Authority) + "/metrics");
+return await PushgatewayReport.PrintAsync(gatewayMetrics, groupUrl, Console.Out, CancellationToken.None);

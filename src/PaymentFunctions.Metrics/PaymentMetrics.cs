@@ -1,0 +1,108 @@
+using Prometheus;
+
+namespace PaymentFunctions.Metrics;
+
+/// <summary>
+/// The metric catalogue: every metric the app exports, declared once, on one dedicated registry.
+/// Names, types, label names and buckets are the contract inherited from the seed tutorial;
+/// nobody else spells a metric name.
+/// </summary>
+public sealed class PaymentMetrics
+{
+    public const string PaymentService = "payment";
+
+    private static readonly double[] DurationBuckets = [0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    private static readonly double[] AmountBuckets = [1, 10, 50, 100, 500, 1000, 5000];
+    private static readonly double[] PushDurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+    public PaymentMetrics()
+        : this(Prometheus.Metrics.NewCustomRegistry())
+    {
+    }
+
+    public PaymentMetrics(CollectorRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        Registry = registry;
+        var factory = Prometheus.Metrics.WithCustomRegistry(registry);
+
+        PaymentRequests = factory.CreateCounter(
+            "payment_requests_total",
+            "Payment attempts by outcome, gateway and user tier.",
+            new CounterConfiguration { LabelNames = ["status", "gateway", "user_tier"] });
+
+        PaymentDuration = factory.CreateHistogram(
+            "payment_duration_seconds",
+            "Time to process a payment, in seconds.",
+            new HistogramConfiguration { LabelNames = ["gateway", "payment_method"], Buckets = DurationBuckets });
+
+        PaymentAmount = factory.CreateHistogram(
+            "payment_amount_usd",
+            "Payment amounts in US dollars.",
+            new HistogramConfiguration { LabelNames = ["currency", "user_tier"], Buckets = AmountBuckets });
+
+        DatabaseConnectionsActive = factory.CreateGauge(
+            "database_connections_active",
+            "Active database connections in the pool.",
+            new GaugeConfiguration { LabelNames = ["database", "pool"] });
+
+        DatabaseConnectionsMax = factory.CreateGauge(
+            "database_connections_max",
+            "Maximum size of the database connection pool.",
+            new GaugeConfiguration { LabelNames = ["database", "pool"] });
+
+        MemoryUsage = factory.CreateGauge(
+            "memory_usage_bytes",
+            "Memory of the host or container, in bytes, by type (used, available, total).",
+            new GaugeConfiguration { LabelNames = ["type"] });
+
+        CpuUsage = factory.CreateGauge(
+            "cpu_usage_percent",
+            "CPU utilisation per core between the last two samples, 0-100.",
+            new GaugeConfiguration { LabelNames = ["core"] });
+
+        Errors = factory.CreateCounter(
+            "errors_total",
+            "Errors by service, exception type and severity.",
+            new CounterConfiguration { LabelNames = ["service", "error_type", "severity"] });
+
+        PushFailures = factory.CreateCounter(
+            "metric_push_failures_total",
+            "Failed pushes of this registry to the Pushgateway, by reason.",
+            new CounterConfiguration { LabelNames = ["reason"] });
+
+        PushLastSuccess = factory.CreateGauge(
+            "metric_push_last_success_timestamp_seconds",
+            "Unix time of the last successful push to the Pushgateway.");
+
+        PushDuration = factory.CreateHistogram(
+            "metric_push_duration_seconds",
+            "Duration of pushes to the Pushgateway, in seconds.",
+            new HistogramConfiguration { Buckets = PushDurationBuckets });
+    }
+
+    /// <summary>The dedicated registry that holds every metric of the app (never the global default).</summary>
+    public CollectorRegistry Registry { get; }
+
+    public Counter PaymentRequests { get; }
+
+    public Histogram PaymentDuration { get; }
+
+    public Histogram PaymentAmount { get; }
+
+    public Gauge DatabaseConnectionsActive { get; }
+
+    public Gauge DatabaseConnectionsMax { get; }
+
+    public Gauge MemoryUsage { get; }
+
+    public Gauge CpuUsage { get; }
+
+    public Counter Errors { get; }
+
+    public Counter PushFailures { get; }
+
+    public Gauge PushLastSuccess { get; }
+
+    public Histogram PushDuration { get; }
+}

@@ -1,0 +1,46 @@
+namespace PaymentFunctions.Payments;
+
+/// <summary>
+/// What the payment endpoint accepts. Bound from the configuration section <c>Payments</c>.
+/// The allow-lists are what keeps the label values of the payment metrics bounded.
+/// </summary>
+public sealed class PaymentOptions
+{
+    public const string SectionName = "Payments";
+
+    /// <summary>Largest amount accepted, in the payment's currency.</summary>
+    public decimal MaxAmount { get; set; } = 100_000m;
+
+    /// <summary>
+    /// Accepted currencies and their rate to US dollars (<c>Payments__UsdRates__EUR=1.08</c>): the amount histogram is in USD,
+    /// so a currency is accepted only where its rate is known.
+    /// </summary>
+    public Dictionary<string, decimal> UsdRates { get; set; } = new(StringComparer.Ordinal) { ["USD"] = 1m };
+
+    /// <summary>Accepted user tiers, comma-separated.</summary>
+    public string AllowedUserTiers { get; set; } = "standard,premium,basic";
+
+    /// <summary>Accepted payment methods, comma-separated.</summary>
+    public string AllowedPaymentMethods { get; set; } = "credit_card,debit_card,paypal,apple_pay";
+
+    /// <summary>The <c>database</c> label of the connection-pool gauges.</summary>
+    public string Database { get; set; } = "payment_db";
+
+    /// <summary>The <c>pool</c> label of the connection-pool gauges.</summary>
+    public string Pool { get; set; } = "main_pool";
+
+    /// <summary>Active connections of the simulated pool at start.</summary>
+    public int PoolInitialConnections { get; set; } = 15;
+
+    /// <summary>Size of the simulated pool.</summary>
+    public int PoolMaxConnections { get; set; } = 20;
+
+    internal IReadOnlySet<string> UserTiers => Split(AllowedUserTiers);
+
+    internal IReadOnlySet<string> PaymentMethods => Split(AllowedPaymentMethods);
+
+    internal decimal ToUsd(decimal amount, string currency) => amount * UsdRates[currency];
+
+    private static HashSet<string> Split(string list) =>
+        new(list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal);
+}

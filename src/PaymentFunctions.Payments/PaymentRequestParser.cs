@@ -1,0 +1,170 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+
+namespace PaymentFunctions.Payments;
+
+/// <summary>The outcome of parsing a payment body: a request, or every field at fault with its message.</summary>
+public sealed class PaymentRequestParseResult
+{
+    private PaymentRequestParseResult(PaymentRequest? request, IReadOnlyDictionary<string, string[]> errors)
+    {
+        Request = request;
+        Errors = errors;
+    }
+
+    public PaymentRequest? Request { get; }
+
+    /// <summary>Field name (as in the JSON body, or <c>body</c>) to its messages. Empty when <see cref="Request"/> is set.</summary>
+    public IReadOnlyDictionary<string, string[]> Errors { get; }
+
+    internal static PaymentRequestParseResult Valid(PaymentRequest request) =>
+        new(request, new Dictionary<string, string[]>());
+
+    internal static PaymentRequestParseResult Invalid(Dictionary<string, string[]> errors) => new(null, errors);
+}
+
+/// <summary>
+/// Parses and validates a JSON payment body against the configured allow-lists, naming every bad field.
+/// Only values that pass become label values, so rejected input cannot grow the metrics' cardinality.
+/// </summary>
+public sealed class PaymentRequestParser(IOptions<PaymentOptions> options)
+{
+    /// <summary>Largest body accepted, in bytes.</summary>
+    public const int MaxBodyBytes = 64 * 1024;
+
+    private const int MaxIdLength = 128;
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 16 };
+
+    private readonly PaymentOptions _options = options.Value;
+
+    public PaymentRequestParseResult Parse(ReadOnlyMemory<byte> body)
+    {
+        if (body.Length > MaxBodyBytes)
+        {
+            return Fail("body", $"The body must not exceed {MaxBodyBytes} bytes.");
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body, DocumentOptions);
+        }
+        catch (JsonException)
+        {
+            return Fail("body", "The body must be a well-formed JSON object.");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return Fail("body", "The body must be a JSON object.");
+            }
+
+            var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+            var orderId = RequiredId(root, "orderId", errors);
+            var userId = RequiredId(root, "userId", errors);
+            var amount = Amount(root, errors);
+            var currency = Choice(root, "currency", null, _options.UsdRates.Keys, errors);
+            var userTier = Choice(root, "userTier", PaymentRequest.DefaultUserTier, _options.UserTiers, errors);
+            var method = Choice(root, "paymentMethod", PaymentRequest.DefaultPaymentMethod, _options.PaymentMethods, errors);
+
+            if (errors.Count > 0)
+            {
+                return PaymentRequestParseResult.Invalid(errors);
+            }
+
+            return PaymentRequestParseResult.Valid(new PaymentRequest(orderId!, userId!, amount, currency!, userTier!, method!));
+        }
+    }
+
+    private static PaymentRequestParseResult Fail(string field, string message) =>
+        PaymentRequestParseResult.Invalid(new Dictionary<string, string[]> { [field] = [message] });
+
+    private static string? RequiredId(JsonElement root, string field, Dictionary<string, string[]> errors)
+    {
+        if (!root.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            errors[field] = [$"{field} is required."];
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors[field] = [$"{field} must be a string."];
+            return null;
+        }
+
+        var text = value.GetString()!;
+        if (string.IsNullOrWhiteSpace(text) || text.Length > MaxIdLength || text.Any(char.IsControl))
+        {
+            errors[field] = [$"{field} must be 1 to {MaxIdLength} printable characters."];
+            return null;
+        }
+
+        return text;
+    }
+
+    private decimal Amount(JsonElement root, Dictionary<string, string[]> errors)
+    {
+        const string field = "amount";
+        if (!root.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            errors[field] = ["amount is required."];
+            return 0;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number)
+        {
+            errors[field] = ["amount must be a number."];
+            return 0;
+        }
+
+        if (!value.TryGetDecimal(out var amount))
+        {
+            errors[field] = ["amount must be a finite number."];
+            return 0;
+        }
+
+        if (amount <= 0)
+        {
+            errors[field] = ["amount must be greater than 0."];
+        }
+        else if (amount > _options.MaxAmount)
+        {
+            errors[field] = [$"amount must not exceed {_options.MaxAmount}."];
+        }
+
+        return amount;
+    }
+
+    private static string? Choice(
+        JsonElement root, string field, string? defaultValue, IEnumerable<string> allowed, Dictionary<string, string[]> errors)
+    {
+        if (!root.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            if (defaultValue is null)
+            {
+                errors[field] = [$"{field} is required."];
+            }
+
+            return defaultValue;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors[field] = [$"{field} must be a string."];
+            return null;
+        }
+
+        var text = value.GetString()!;
+        if (!allowed.Contains(text, StringComparer.Ordinal))
+        {
+            errors[field] = [$"{field} must be one of: {string.Join(", ", allowed.Order(StringComparer.Ordinal))}."];
+            return null;
+        }
+
+        return text;
+    }
+}

@@ -1,0 +1,99 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PaymentFunctions.Metrics;
+
+namespace PaymentFunctions.Payments;
+
+/// <summary>
+/// The seed's instrumented payment flow: log scope, pool gauge, gateway call, then the payment metrics for the outcome.
+/// A failed payment is counted (and its error recorded) before the exception goes back to the caller.
+/// </summary>
+public sealed partial class PaymentService
+{
+    /// <summary>The seed's severity rule: a failed payment above this many US dollars is a high-severity error.</summary>
+    private const decimal HighSeverityAboveUsd = 1000m;
+
+    private readonly IPaymentGateway _gateway;
+    private readonly SimulatedConnectionPool _pool;
+    private readonly PaymentMetrics _metrics;
+    private readonly PaymentOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<PaymentService> _logger;
+
+    internal PaymentService(
+        IPaymentGateway gateway,
+        SimulatedConnectionPool pool,
+        PaymentMetrics metrics,
+        IOptions<PaymentOptions> options,
+        TimeProvider timeProvider,
+        ILogger<PaymentService> logger)
+    {
+        _gateway = gateway;
+        _pool = pool;
+        _metrics = metrics;
+        _options = options.Value;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _metrics.DatabaseConnectionsMax.WithLabels(_options.Database, _options.Pool).Set(pool.Max);
+    }
+
+    /// <summary>
+    /// Processes a validated payment. <paramref name="requestId"/> (the function invocation id) goes into the log scope.
+    /// Throws <see cref="PaymentException"/> when the gateway does not complete it.
+    /// </summary>
+    public async Task<PaymentResult> ProcessAsync(PaymentRequest request, string requestId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var scope = _logger.BeginScope(new Dictionary<string, object>
+        {
+            ["RequestId"] = requestId,
+            ["UserId"] = request.UserId,
+            ["OrderId"] = request.OrderId,
+        });
+
+        LogStarted(_logger, request.OrderId, request.Amount, request.Currency, request.UserTier, request.PaymentMethod);
+        var started = _timeProvider.GetTimestamp();
+        _metrics.DatabaseConnectionsActive.WithLabels(_options.Database, _options.Pool).Set(_pool.Active);
+
+        var amountUsd = _options.ToUsd(request.Amount, request.Currency);
+        try
+        {
+            var transactionId = await _gateway.ChargeAsync(request, cancellationToken).ConfigureAwait(false);
+            var duration = _timeProvider.GetElapsedTime(started).TotalSeconds;
+            _pool.OnPaymentSucceeded();
+            Record(request, "success", duration, amountUsd);
+            LogCompleted(_logger, request.OrderId, duration, transactionId);
+            return new PaymentResult("success", transactionId, duration);
+        }
+        catch (Exception ex)
+        {
+            // Every attempt is counted, whatever stopped it: no lost counts.
+            var duration = _timeProvider.GetElapsedTime(started).TotalSeconds;
+            Record(request, "failed", duration, amountUsd);
+            var errorType = ex.GetType().Name;
+            var severity = amountUsd > HighSeverityAboveUsd ? "high" : "medium";
+            _metrics.Errors.WithLabels(PaymentMetrics.PaymentService, errorType, severity).Inc();
+            LogFailed(_logger, request.OrderId, errorType, ex.Message, duration);
+            throw;
+        }
+    }
+
+    private void Record(PaymentRequest request, string status, double durationSeconds, decimal amountUsd)
+    {
+        _metrics.PaymentRequests.WithLabels(status, _gateway.Name, request.UserTier).Inc();
+        _metrics.PaymentDuration.WithLabels(_gateway.Name, request.PaymentMethod).Observe(durationSeconds);
+        _metrics.PaymentAmount.WithLabels(request.Currency, request.UserTier).Observe((double)amountUsd);
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information,
+        Message = "Payment processing started: order {OrderId}, amount {Amount} {Currency}, tier {UserTier}, method {PaymentMethod}")]
+    private static partial void LogStarted(ILogger logger, string orderId, decimal amount, string currency, string userTier, string paymentMethod);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information,
+        Message = "Payment completed: order {OrderId} in {DurationSeconds} s, transaction {TransactionId}")]
+    private static partial void LogCompleted(ILogger logger, string orderId, double durationSeconds, string transactionId);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning,
+        Message = "Payment failed: order {OrderId}, {ErrorType}: {Error} after {DurationSeconds} s")]
+    private static partial void LogFailed(ILogger logger, string orderId, string errorType, string error, double durationSeconds);
+}

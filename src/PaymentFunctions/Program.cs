@@ -1,0 +1,7 @@
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Hosting;
+using PaymentFunctions;
+
+var builder = FunctionsApplication.CreateBuilder(args);
+builder.Services.AddPaymentFunctions(builder.Configuration);
+builder.Build().Run();
