@@ -13,7 +13,7 @@ public sealed class PaymentMetrics
 
     private static readonly double[] DurationBuckets = [0.1, 0.25, 0.5, 1, 2.5, 5, 10];
     private static readonly double[] AmountBuckets = [1, 10, 50, 100, 500, 1000, 5000];
-    private static readonly double[] PushDurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    private static readonly double[] LatencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
     public PaymentMetrics()
         : this(Prometheus.Metrics.NewCustomRegistry())
@@ -66,6 +66,21 @@ public sealed class PaymentMetrics
             "Errors by service, exception type and severity.",
             new CounterConfiguration { LabelNames = ["service", "error_type", "severity"] });
 
+        FunctionInvocations = factory.CreateCounter(
+            "function_invocations_total",
+            "Function invocations by function name and outcome (success, failure).",
+            new CounterConfiguration { LabelNames = ["function", "outcome"] });
+
+        FunctionDuration = factory.CreateHistogram(
+            "function_duration_seconds",
+            "Duration of function invocations, in seconds.",
+            new HistogramConfiguration { LabelNames = ["function"], Buckets = LatencyBuckets });
+
+        FunctionColdStarts = factory.CreateCounter(
+            "function_cold_starts_total",
+            "First invocations on a fresh instance (cold starts), by function name.",
+            new CounterConfiguration { LabelNames = ["function"] });
+
         PushFailures = factory.CreateCounter(
             "metric_push_failures_total",
             "Failed pushes of this registry to the Pushgateway, by reason.",
@@ -78,7 +93,7 @@ public sealed class PaymentMetrics
         PushDuration = factory.CreateHistogram(
             "metric_push_duration_seconds",
             "Duration of pushes to the Pushgateway, in seconds.",
-            new HistogramConfiguration { Buckets = PushDurationBuckets });
+            new HistogramConfiguration { Buckets = LatencyBuckets });
     }
 
     /// <summary>The dedicated registry that holds every metric of the app (never the global default).</summary>
@@ -99,6 +114,12 @@ public sealed class PaymentMetrics
     public Gauge CpuUsage { get; }
 
     public Counter Errors { get; }
+
+    public Counter FunctionInvocations { get; }
+
+    public Histogram FunctionDuration { get; }
+
+    public Counter FunctionColdStarts { get; }
 
     public Counter PushFailures { get; }
 
