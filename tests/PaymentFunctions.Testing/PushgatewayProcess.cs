@@ -1,0 +1,60 @@
+namespace PaymentFunctions.Testing;
+
+/// <summary>A real <c>prometheus-pushgateway</c> on a free 127.0.0.1 port.</summary>
+public sealed class PushgatewayProcess : ExternalProcess
+{
+    private PushgatewayProcess(int port, IEnumerable<string> arguments)
+        : base(Executable, arguments)
+    {
+        Url = new Uri($"http://127.0.0.1:{port}");
+    }
+
+    /// <summary>The binary: <c>PUSHGATEWAY_BIN</c>, else <c>prometheus-pushgateway</c> (Debian) on PATH.</summary>
+    public static string Executable => Environment.GetEnvironmentVariable("PUSHGATEWAY_BIN") ?? "prometheus-pushgateway";
+
+    /// <summary>Base URL, e.g. <c>http://127.0.0.1:40123</c>.</summary>
+    public Uri Url { get; }
+
+    /// <summary>Starts a gateway and waits until it is ready. Extra arguments go to the gateway as they are.</summary>
+    public static async Task<PushgatewayProcess> StartAsync(params string[] extraArguments) =>
+        await StartAsync(FreePort(), extraArguments);
+
+    /// <summary>Starts a gateway on a given port (to restart one in place) and waits until it is ready.</summary>
+    public static async Task<PushgatewayProcess> StartAsync(int port, params string[] extraArguments)
+    {
+        var gateway = new PushgatewayProcess(port, [$"--web.listen-address=127.0.0.1:{port}", .. extraArguments]);
+        try
+        {
+            await gateway.WaitUntilReadyAsync(new Uri(gateway.Url, "/-/ready"), TimeSpan.FromSeconds(30));
+            return gateway;
+        }
+        catch
+        {
+            await gateway.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Everything the gateway serves on <c>/metrics</c>, parsed.</summary>
+    public async Task<PrometheusText> ScrapeAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        return PrometheusText.Parse(await http.GetStringAsync(new Uri(Url, "/metrics")));
+    }
+
+    /// <summary>Scrapes until the condition holds or the deadline passes; returns the last scrape.</summary>
+    public async Task<PrometheusText> ScrapeUntilAsync(Func<PrometheusText, bool> condition, TimeSpan deadline)
+    {
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var text = await ScrapeAsync();
+            if (condition(text) || stopwatch.Elapsed > deadline)
+            {
+                return text;
+            }
+
+            await Task.Delay(50);
+        }
+    }
+}
