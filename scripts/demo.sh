@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The main job: the seed's five demo payments through the app's payment service, metrics and pusher,
+# pushed to a Pushgateway, then a summary of what the gateway holds.
+#   scripts/demo.sh                        starts a Pushgateway on a free 127.0.0.1 port (installing it if needed) and stops it after
+#   PUSHGATEWAY_URL=http://host:9091 scripts/demo.sh   uses a gateway that is already running
+#   KEEP_PUSHGATEWAY=1 scripts/demo.sh     leaves the started gateway running, to look at it in a browser
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-prerequisites.sh
+
+gateway_pid=""
+cleanup() { if [ -n "$gateway_pid" ] && [ -z "${KEEP_PUSHGATEWAY:-}" ]; then kill "$gateway_pid" 2>/dev/null || true; wait "$gateway_pid" 2>/dev/null || true; fi; }
+trap cleanup EXIT
+
+if [ -z "${PUSHGATEWAY_URL:-}" ]; then
+  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+  log="$(mktemp -t pushgateway.XXXXXX.log)"
+  prometheus-pushgateway --web.listen-address="127.0.0.1:${port}" >"$log" 2>&1 &
+  gateway_pid=$!
+  PUSHGATEWAY_URL="http://127.0.0.1:${port}"
+  for _ in $(seq 1 100); do
+    curl -fsS "${PUSHGATEWAY_URL}/-/ready" >/dev/null 2>&1 && break
+    kill -0 "$gateway_pid" 2>/dev/null || { echo "The Pushgateway did not start:"; cat "$log"; exit 1; }
+    sleep 0.1
+  done
+  curl -fsS "${PUSHGATEWAY_URL}/-/ready" >/dev/null || { echo "The Pushgateway at ${PUSHGATEWAY_URL} is not ready:"; cat "$log"; exit 1; }
+  echo "Started a Pushgateway at ${PUSHGATEWAY_URL} (pid ${gateway_pid})."
+fi
+
+MetricPush__Url="${PUSHGATEWAY_URL}" dotnet run --project src/PaymentFunctions.Demo --no-restore -c Release
+
+if [ -n "$gateway_pid" ]; then
+  if [ -n "${KEEP_PUSHGATEWAY:-}" ]; then
+    echo "The Pushgateway keeps running at ${PUSHGATEWAY_URL} (stop it with: kill ${gateway_pid})."
+  else
+    echo "Stopping the Pushgateway this script started (KEEP_PUSHGATEWAY=1 leaves it running)."
+  fi
+fi

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test of the solution (unit, function, real Pushgateway/Prometheus, infrastructure),
+# after installing what the tests need. Exits non-zero when any test fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-prerequisites.sh
+
+results="$(mktemp -d)"
+trap 'rm -rf "$results"' EXIT
+
+status=0
+dotnet test PaymentFunctions.sln --no-restore --logger "trx" --results-directory "$results" "$@" || status=$?
+
+# One closing line over all test projects, counted from the TRX results.
+python3 - "$results" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+passed = failed = skipped = 0
+for path in glob.glob(sys.argv[1] + "/*.trx"):
+    counters = ET.parse(path).getroot().find("{*}ResultSummary/{*}Counters")
+    passed += int(counters.get("passed", 0))
+    failed += int(counters.get("failed", 0)) + int(counters.get("error", 0)) + int(counters.get("timeout", 0))
+    skipped += int(counters.get("notExecuted", 0))
+print(f"Tests: {passed} passed, {failed} failed, {skipped} skipped")
+PY
+
+if [ "$status" -eq 0 ] && ! ls "$results"/*.trx >/dev/null 2>&1; then
+  echo "No test results were written." >&2
+  status=1
+fi
+exit "$status"
