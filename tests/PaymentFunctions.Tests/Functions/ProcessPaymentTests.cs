@@ -71,6 +71,20 @@ public sealed class ProcessPaymentTests
         Assert.Equal(1050, metrics.Value("payment_amount_usd_sum", ("currency", "EUR"), ("user_tier", "standard")));
     }
 
+    [Theory]
+    [InlineData("1000", "medium")]
+    [InlineData("1000.01", "high")]
+    public async Task The_severity_rule_is_strictly_above_1000_usd(string amount, string severity)
+    {
+        using var app = TestApp.Create(("SimulatedGateway:FailureRate", "1"), ("SimulatedGateway:TimeoutShare", "0"));
+
+        await app.PostPaymentAsync($$"""{"orderId":"o","userId":"u","amount":{{amount}},"currency":"USD"}""");
+
+        var metrics = await app.ScrapeAsync();
+        Assert.Equal(1, metrics.Value("errors_total", ("error_type", "InvalidPaymentMethodException"), ("severity", severity)));
+        Assert.Single(metrics.Find("errors_total"));
+    }
+
     [Fact]
     public async Task Tier_and_method_default_to_standard_and_credit_card()
     {
