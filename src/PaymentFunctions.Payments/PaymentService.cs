@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using PaymentFunctions.Metrics;
 
 namespace PaymentFunctions.Payments;
 
@@ -15,7 +14,7 @@ public sealed partial class PaymentService
 
     private readonly IPaymentGateway _gateway;
     private readonly SimulatedConnectionPool _pool;
-    private readonly PaymentMetrics _metrics;
+    private readonly IPaymentMetricsRecorder _metrics;
     private readonly PaymentOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<PaymentService> _logger;
@@ -23,7 +22,7 @@ public sealed partial class PaymentService
     internal PaymentService(
         IPaymentGateway gateway,
         SimulatedConnectionPool pool,
-        PaymentMetrics metrics,
+        IPaymentMetricsRecorder metrics,
         IOptions<PaymentOptions> options,
         TimeProvider timeProvider,
         ILogger<PaymentService> logger)
@@ -34,7 +33,6 @@ public sealed partial class PaymentService
         _options = options.Value;
         _timeProvider = timeProvider;
         _logger = logger;
-        _metrics.DatabaseConnectionsMax.WithLabels(_options.Database, _options.Pool).Set(pool.Max);
     }
 
     /// <summary>
@@ -53,7 +51,7 @@ public sealed partial class PaymentService
 
         LogStarted(_logger, request.OrderId, request.Amount, request.Currency, request.UserTier, request.PaymentMethod);
         var started = _timeProvider.GetTimestamp();
-        _metrics.DatabaseConnectionsActive.WithLabels(_options.Database, _options.Pool).Set(_pool.Active);
+        _metrics.SetActiveConnections(_pool.Active);
 
         var amountUsd = _options.ToUsd(request.Amount, request.Currency);
         try
@@ -61,7 +59,7 @@ public sealed partial class PaymentService
             var transactionId = await _gateway.ChargeAsync(request, cancellationToken).ConfigureAwait(false);
             var duration = _timeProvider.GetElapsedTime(started).TotalSeconds;
             _pool.OnPaymentSucceeded();
-            Record(request, "success", duration, amountUsd);
+            _metrics.RecordPayment(request, succeeded: true, duration, (double)amountUsd);
             LogCompleted(_logger, request.OrderId, duration, transactionId);
             return new PaymentResult("success", transactionId, duration);
         }
@@ -69,20 +67,12 @@ public sealed partial class PaymentService
         {
             // Every attempt is counted, whatever stopped it: no lost counts.
             var duration = _timeProvider.GetElapsedTime(started).TotalSeconds;
-            Record(request, "failed", duration, amountUsd);
+            _metrics.RecordPayment(request, succeeded: false, duration, (double)amountUsd);
             var errorType = ex.GetType().Name;
-            var severity = amountUsd > HighSeverityAboveUsd ? "high" : "medium";
-            _metrics.Errors.WithLabels(PaymentMetrics.PaymentService, errorType, severity).Inc();
+            _metrics.RecordError(errorType, highSeverity: amountUsd > HighSeverityAboveUsd);
             LogFailed(_logger, request.OrderId, errorType, ex.Message, duration);
             throw;
         }
-    }
-
-    private void Record(PaymentRequest request, string status, double durationSeconds, decimal amountUsd)
-    {
-        _metrics.PaymentRequests.WithLabels(status, _gateway.Name, request.UserTier).Inc();
-        _metrics.PaymentDuration.WithLabels(_gateway.Name, request.PaymentMethod).Observe(durationSeconds);
-        _metrics.PaymentAmount.WithLabels(request.Currency, request.UserTier).Observe((double)amountUsd);
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,

@@ -27,10 +27,11 @@ public static class PaymentsServiceCollectionExtensions
         services.TryAddSingleton<IPaymentGateway, SimulatedPaymentGateway>();
         services.TryAddSingleton<SimulatedConnectionPool>();
         services.TryAddSingleton<PaymentRequestParser>();
+        services.TryAddSingleton<IPaymentMetricsRecorder, PaymentMetricsRecorder>();
         services.TryAddSingleton(sp => new PaymentService(
             sp.GetRequiredService<IPaymentGateway>(),
             sp.GetRequiredService<SimulatedConnectionPool>(),
-            sp.GetRequiredService<PaymentMetrics>(),
+            sp.GetRequiredService<IPaymentMetricsRecorder>(),
             sp.GetRequiredService<IOptions<PaymentOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PaymentService>>()));

@@ -134,7 +134,7 @@ public sealed class ProcessPaymentTests
 
         await app.PostPaymentAsync(Payment50, invocationId: "inv-42");
 
-        var records = app.Logs.GetSnapshot().Where(r => r.Category == typeof(Payments.PaymentService).FullName).ToList();
+        var records = app.Logs.GetSnapshot().Where(r => r.Category == typeof(PaymentFunctions.Payments.PaymentService).FullName).ToList();
         Assert.Equal(["Payment processing started", "Payment failed"], records.Select(r => r.Message.Split(':')[0]));
         foreach (var record in records)
         {

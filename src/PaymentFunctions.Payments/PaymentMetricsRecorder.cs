@@ -1,0 +1,92 @@
+using System.Collections.Frozen;
+using Microsoft.Extensions.Options;
+using PaymentFunctions.Metrics;
+using Prometheus;
+
+namespace PaymentFunctions.Payments;
+
+/// <summary>Where the payment flow reports what happened; the metrics recorder is the app's only implementation.</summary>
+internal interface IPaymentMetricsRecorder
+{
+    void SetActiveConnections(int active);
+
+    void RecordPayment(PaymentRequest request, bool succeeded, double durationSeconds, double amountUsd);
+
+    void RecordError(string errorType, bool highSeverity);
+}
+
+/// <summary>
+/// Records the payment metrics on the hot path without allocating: the label values come from the configured allow-lists,
+/// so each label set's child is resolved once and cached by the values' positions in those lists. A value outside the
+/// lists (a request built in code, not parsed) is still recorded, through the ordinary label lookup.
+/// </summary>
+internal sealed class PaymentMetricsRecorder : IPaymentMetricsRecorder
+{
+    private const int Success = 0;
+    private const int Failed = 1;
+    private static readonly string[] Statuses = ["success", "failed"];
+
+    private readonly PaymentMetrics _metrics;
+    private readonly string _gateway;
+    private readonly FrozenDictionary<string, int> _tiers;
+    private readonly FrozenDictionary<string, int> _methods;
+    private readonly FrozenDictionary<string, int> _currencies;
+    private readonly Counter.Child?[] _requests;   // [status * tiers + tier]
+    private readonly Histogram.Child?[] _durations; // [method]
+    private readonly Histogram.Child?[] _amounts;   // [currency * tiers + tier]
+    private readonly Gauge.Child _activeConnections;
+
+    public PaymentMetricsRecorder(PaymentMetrics metrics, IOptions<PaymentOptions> options, IPaymentGateway gateway)
+    {
+        var settings = options.Value;
+        _metrics = metrics;
+        _gateway = gateway.Name;
+        _tiers = Index(settings.UserTiers);
+        _methods = Index(settings.PaymentMethods);
+        _currencies = Index(settings.UsdRates.Keys);
+        _requests = new Counter.Child?[Statuses.Length * _tiers.Count];
+        _durations = new Histogram.Child?[_methods.Count];
+        _amounts = new Histogram.Child?[_currencies.Count * _tiers.Count];
+        _activeConnections = metrics.DatabaseConnectionsActive.WithLabels(settings.Database, settings.Pool);
+        metrics.DatabaseConnectionsMax.WithLabels(settings.Database, settings.Pool).Set(settings.PoolMaxConnections);
+    }
+
+    public void SetActiveConnections(int active) => _activeConnections.Set(active);
+
+    public void RecordPayment(PaymentRequest request, bool succeeded, double durationSeconds, double amountUsd)
+    {
+        var status = succeeded ? Success : Failed;
+        if (_tiers.TryGetValue(request.UserTier, out var tier))
+        {
+            (_requests[(status * _tiers.Count) + tier] ??= _metrics.PaymentRequests.WithLabels(Statuses[status], _gateway, request.UserTier)).Inc();
+        }
+        else
+        {
+            _metrics.PaymentRequests.WithLabels(Statuses[status], _gateway, request.UserTier).Inc();
+        }
+
+        if (_methods.TryGetValue(request.PaymentMethod, out var method))
+        {
+            (_durations[method] ??= _metrics.PaymentDuration.WithLabels(_gateway, request.PaymentMethod)).Observe(durationSeconds);
+        }
+        else
+        {
+            _metrics.PaymentDuration.WithLabels(_gateway, request.PaymentMethod).Observe(durationSeconds);
+        }
+
+        if (_currencies.TryGetValue(request.Currency, out var currency) && _tiers.TryGetValue(request.UserTier, out tier))
+        {
+            (_amounts[(currency * _tiers.Count) + tier] ??= _metrics.PaymentAmount.WithLabels(request.Currency, request.UserTier)).Observe(amountUsd);
+        }
+        else
+        {
+            _metrics.PaymentAmount.WithLabels(request.Currency, request.UserTier).Observe(amountUsd);
+        }
+    }
+
+    public void RecordError(string errorType, bool highSeverity) =>
+        _metrics.Errors.WithLabels(PaymentMetrics.PaymentService, errorType, highSeverity ? "high" : "medium").Inc();
+
+    private static FrozenDictionary<string, int> Index(IEnumerable<string> values) =>
+        values.Select((value, index) => (value, index)).ToFrozenDictionary(x => x.value, x => x.index, StringComparer.Ordinal);
+}
