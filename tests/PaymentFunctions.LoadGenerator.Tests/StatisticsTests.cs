@@ -96,3 +96,30 @@ public sealed class StatisticsTests
         Assert.Equal("https://app.example/api/payments?code=***&x=1", printed);
     }
 }
+
+public sealed class ProgressReporterTests
+{
+    private static readonly ProgressSnapshot Snapshot = new(TimeSpan.FromSeconds(2), 8, 2, 1, 5, 2, 1);
+
+    [Fact]
+    public void On_a_terminal_the_line_is_rewritten_in_place_and_ended_once()
+    {
+        using var error = new StringWriter();
+        var reporter = new ProgressReporter(error, terminal: true);
+
+        reporter.Complete(Snapshot);
+
+        Assert.Equal("\r[   2.0s] done 10  2xx 5  4xx 2  5xx 1  errors 2  in flight 1  5.0 req/s" + Environment.NewLine, error.ToString());
+    }
+
+    [Fact]
+    public void Redirected_the_progress_is_one_plain_line_each_time()
+    {
+        using var error = new StringWriter();
+        var reporter = new ProgressReporter(error, terminal: false);
+
+        reporter.Complete(Snapshot);
+
+        Assert.Equal("[   2.0s] done 10  2xx 5  4xx 2  5xx 1  errors 2  in flight 1  5.0 req/s" + Environment.NewLine, error.ToString());
+    }
+}
