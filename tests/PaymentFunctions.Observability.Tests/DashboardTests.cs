@@ -1,0 +1,74 @@
+using System.Text.Json;
+using YamlDotNet.RepresentationModel;
+
+namespace PaymentFunctions.Observability.Tests;
+
+/// <summary>The dashboard is deployable as provisioned: its datasource exists, every panel has a unit and thresholds.</summary>
+public sealed class DashboardTests
+{
+    private static readonly JsonElement Dashboard =
+        JsonDocument.Parse(File.ReadAllText(Repository.PathOf("deploy/grafana/dashboards/payment-functions.json"))).RootElement;
+
+    [Fact]
+    public void Every_panel_and_target_uses_the_provisioned_datasource_uid()
+    {
+        var yaml = new YamlStream();
+        using (var reader = new StreamReader(Repository.PathOf("deploy/grafana/provisioning/datasources/prometheus.yml")))
+        {
+            yaml.Load(reader);
+        }
+
+        var datasource = (YamlMappingNode)((YamlSequenceNode)((YamlMappingNode)yaml.Documents[0].RootNode).Children["datasources"]).Children.Single();
+        var uid = ((YamlScalarNode)datasource.Children["uid"]).Value;
+        Assert.Equal("prometheus", ((YamlScalarNode)datasource.Children["type"]).Value);
+
+        foreach (var panel in QueryPanels())
+        {
+            Assert.Equal(uid, panel.GetProperty("datasource").GetProperty("uid").GetString());
+            foreach (var target in panel.GetProperty("targets").EnumerateArray())
+            {
+                Assert.Equal(uid, target.GetProperty("datasource").GetProperty("uid").GetString());
+            }
+        }
+    }
+
+    [Fact]
+    public void Every_panel_sets_a_unit_and_thresholds()
+    {
+        foreach (var panel in QueryPanels())
+        {
+            var title = panel.GetProperty("title").GetString();
+            var defaults = panel.GetProperty("fieldConfig").GetProperty("defaults");
+            Assert.False(string.IsNullOrEmpty(defaults.GetProperty("unit").GetString()), $"{title} has no unit.");
+            Assert.NotEqual(0, defaults.GetProperty("thresholds").GetProperty("steps").GetArrayLength());
+        }
+    }
+
+    [Fact]
+    public void The_seed_panels_are_there_and_read_recording_rules()
+    {
+        var exprs = QueryPanels().ToDictionary(
+            p => p.GetProperty("title").GetString()!,
+            p => p.GetProperty("targets")[0].GetProperty("expr").GetString()!);
+
+        Assert.StartsWith("job:payment_success_ratio:rate5m", exprs["Payment success rate"], StringComparison.Ordinal);
+        Assert.StartsWith("gateway:payment_duration_seconds:mean5m", exprs["Mean latency by gateway"], StringComparison.Ordinal);
+        Assert.StartsWith("job_severity:errors:rate5m", exprs["Errors by severity"], StringComparison.Ordinal);
+        Assert.StartsWith("pool:database_connections_usage:ratio", exprs["DB connection pool usage"], StringComparison.Ordinal);
+        Assert.StartsWith("job:payment_high_value_ratio:rate5m", exprs["High-value payments (> 1000 USD)"], StringComparison.Ordinal);
+        Assert.StartsWith("instance:cpu_usage_percent:avg", exprs["Mean CPU per instance"], StringComparison.Ordinal);
+        Assert.StartsWith("instance:memory_usage:ratio", exprs["Memory usage"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_instance_variable_offers_all_instances_as_a_regex()
+    {
+        var variable = Dashboard.GetProperty("templating").GetProperty("list").EnumerateArray()
+            .Single(v => v.GetProperty("name").GetString() == "instance");
+        Assert.True(variable.GetProperty("includeAll").GetBoolean());
+        Assert.Equal(".*", variable.GetProperty("allValue").GetString());
+    }
+
+    private static IEnumerable<JsonElement> QueryPanels() =>
+        Dashboard.GetProperty("panels").EnumerateArray().Where(p => p.TryGetProperty("targets", out _));
+}

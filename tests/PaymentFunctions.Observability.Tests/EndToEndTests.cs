@@ -1,0 +1,599 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using PaymentFunctions.Metrics;
+using PaymentFunctions.Payments;
+using PaymentFunctions.SystemMetrics;
+using PaymentFunctions.Testing;
+using Xunit.Abstractions;
+using YamlDotNet.RepresentationModel;
+
+namespace PaymentFunctions.Observability.Tests;
+
+/// <summary>
+/// The repository's prometheus.yml and rule files on a real Prometheus scraping a real Pushgateway, fed by the app's own
+/// payment flow, sampler and pusher with a known sequence. Every query of the dashboard and every recording rule is run
+/// through Prometheus' HTTP API and must return the value computed from that sequence; every alert must be in its
+/// expected state. A query that errors, returns nothing, or has no expectation here fails the test.
+/// </summary>
+public sealed partial class EndToEndTests(ITestOutputHelper output)
+{
+    private const string Job = "payment-functions";
+    private const string Instance = "e2e-1";
+    private const string Gateway = "stripe";
+    private const string ProcessPayment = "ProcessPayment";
+    private const string SampleSystemMetrics = "SampleSystemMetrics";
+
+    /// <summary>The window the dashboard's $__rate_interval (and $__range) stand for here; the whole test fits in it.</summary>
+    private const double WindowSeconds = 300;
+
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
+
+    /// <summary>The seed's five demo payments; order_3 (1200 USD) times out at the gateway.</summary>
+    private static readonly ScriptedPayment[] Payments =
+    [
+        new(new PaymentRequest("order_1", "user_123", 50m, "USD", "standard", "credit_card"), 0.25, Fails: false),
+        new(new PaymentRequest("order_2", "user_456", 150m, "USD", "premium", "paypal"), 0.5, Fails: false),
+        new(new PaymentRequest("order_3", "user_789", 1200m, "USD", "standard", "credit_card"), 8.0, Fails: true),
+        new(new PaymentRequest("order_4", "user_321", 25m, "USD", "basic", "debit_card"), 0.25, Fails: false),
+        new(new PaymentRequest("order_5", "user_654", 500m, "USD", "premium", "apple_pay"), 0.5, Fails: false),
+    ];
+
+    /// <summary>Duration the stand-in for the function middleware records for each system sampling invocation.</summary>
+    private const double SamplingSeconds = 0.01;
+
+    [Fact]
+    public async Task Every_dashboard_query_recording_rule_and_alert_returns_the_values_of_a_known_payment_sequence()
+    {
+        var gatewayPort = ExternalProcess.FreePort();
+        await using var prometheus = await PrometheusProcess.StartAsync(
+            Repository.PathOf("deploy/prometheus/prometheus.yml"),
+            $"127.0.0.1:{gatewayPort}",
+            scrapeInterval: TimeSpan.FromSeconds(1),
+            evaluationInterval: TimeSpan.FromSeconds(1));
+
+        var clock = new StepClock();
+        using var host = BuildApp(clock, new Uri($"http://127.0.0.1:{gatewayPort}"));
+        var metrics = host.Services.GetRequiredService<PaymentMetrics>();
+        var payments = host.Services.GetRequiredService<PaymentService>(); // Sets database_connections_max.
+        var sampler = host.Services.GetRequiredService<SystemMetricsSampler>();
+        CreateSeriesAtZero(metrics);
+
+        PushgatewayProcess? pushgateway = null;
+        await host.StartAsync();
+        try
+        {
+            // 1. No Pushgateway yet: the pusher fails (connection refused) and counts it.
+            await UntilAsync("the pusher records a failed push", async () =>
+                (await PrometheusText.FromRegistryAsync(metrics.Registry)).ValueOrZero("metric_push_failures_total") > 0);
+
+            // 2. The gateway comes up; once a push got through, the failure count stops moving.
+            pushgateway = await PushgatewayProcess.StartAsync(gatewayPort);
+            await UntilAsync("a push succeeds", () => Task.FromResult(metrics.PushLastSuccess.Value > 0));
+            var failures = (await PrometheusText.FromRegistryAsync(metrics.Registry)).Find("metric_push_failures_total")
+                .ToDictionary(s => s.Labels["reason"], s => s.Value);
+            output.WriteLine($"Failed pushes before the gateway was up: {string.Join(", ", failures.Select(f => $"{f.Key}={f.Value}"))}");
+
+            // 3. Baseline: every series exists at zero in Prometheus before anything happens, so rates see the whole rise.
+            await UntilAsync("Prometheus scraped the baseline", async () =>
+                (await prometheus.QueryAsync($"count(payment_requests_total{{instance=\"{Instance}\"}})")).SingleOrDefault()?.Value == 6);
+
+            // 4. The known sequence through the app's payment service, then two system samples.
+            var invocation = 0;
+            foreach (var payment in Payments)
+            {
+                invocation++;
+                try
+                {
+                    await payments.ProcessAsync(payment.Request, $"invocation-{invocation}", CancellationToken.None);
+                    Assert.False(payment.Fails, $"{payment.Request.OrderId} should have failed.");
+                }
+                catch (GatewayTimeoutException) when (payment.Fails)
+                {
+                    // The function turns this into a problem response: the invocation itself succeeds.
+                }
+
+                RecordInvocation(metrics, ProcessPayment, payment.LatencySeconds, coldStart: invocation == 1);
+            }
+
+            for (var sample = 1; sample <= 2; sample++)
+            {
+                sampler.Sample();
+                RecordInvocation(metrics, SampleSystemMetrics, SamplingSeconds, coldStart: sample == 1);
+            }
+
+            await UntilAsync("Prometheus scraped the whole sequence", async () =>
+                (await prometheus.QueryAsync($"sum(payment_requests_total{{instance=\"{Instance}\"}})")).SingleOrDefault()?.Value == 5
+                && (await prometheus.QueryAsync($"sum(function_invocations_total{{instance=\"{Instance}\"}})")).SingleOrDefault()?.Value == 7
+                && (await prometheus.QueryAsync($"count(cpu_usage_percent{{instance=\"{Instance}\"}})")).SingleOrDefault()?.Value == 2);
+
+            // 5. Every dashboard query and recording rule, until all match or the deadline passes.
+            var expectations = Expectations(failures);
+            var queries = DashboardQueries().Concat(RecordingRuleQueries()).ToList();
+            var report = await ConvergeAsync(prometheus, queries, expectations);
+            output.WriteLine(report);
+
+            // 6. Alert states.
+            await AssertAlertStatesAsync(prometheus);
+
+            // 7. The dashboard's instance variable offers the instance.
+            var instances = await prometheus.QueryAsync("group by (instance) (metric_push_last_success_timestamp_seconds)");
+            Assert.Equal([Instance], instances.Select(s => s.Labels["instance"]));
+        }
+        finally
+        {
+            await host.StopAsync();
+            if (pushgateway is not null)
+            {
+                await pushgateway.DisposeAsync();
+            }
+        }
+    }
+
+    private static IHost BuildApp(StepClock clock, Uri pushgateway)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["MetricPush:Url"] = pushgateway.AbsoluteUri,
+            ["MetricPush:Job"] = Job,
+            ["MetricPush:Instance"] = Instance,
+            ["MetricPush:IntervalSeconds"] = "0.25",
+            ["MetricPush:TimeoutSeconds"] = "2",
+        });
+        builder.Services.AddLogging();
+        // Registered before the app's registrations, which only TryAdd these.
+        builder.Services.AddSingleton<TimeProvider>(clock);
+        builder.Services.AddSingleton<IPaymentGateway>(new ScriptedGateway(clock, Payments));
+        builder.Services.AddScriptedSystemStats(
+            new ScriptedReading(900, 100, 1000, [(0, 0), (0, 0)]),
+            new ScriptedReading(900, 100, 1000, [(20, 100), (40, 100)]));
+        builder.Services.AddPayments(builder.Configuration);
+        builder.Services.AddSystemMetrics(builder.Configuration);
+        return builder.Build();
+    }
+
+    /// <summary>Creates every label child the sequence touches at zero, so its first sample in Prometheus is 0.</summary>
+    private static void CreateSeriesAtZero(PaymentMetrics metrics)
+    {
+        foreach (var tier in new[] { "standard", "premium", "basic" })
+        {
+            metrics.PaymentRequests.WithLabels("success", Gateway, tier);
+            metrics.PaymentRequests.WithLabels("failed", Gateway, tier);
+            metrics.PaymentAmount.WithLabels("USD", tier);
+        }
+
+        foreach (var method in new[] { "credit_card", "paypal", "debit_card", "apple_pay" })
+        {
+            metrics.PaymentDuration.WithLabels(Gateway, method);
+        }
+
+        foreach (var errorType in new[] { nameof(GatewayTimeoutException), nameof(InvalidPaymentMethodException) })
+        {
+            metrics.Errors.WithLabels(PaymentMetrics.PaymentService, errorType, "high");
+            metrics.Errors.WithLabels(PaymentMetrics.PaymentService, errorType, "medium");
+        }
+
+        metrics.FunctionInvocations.WithLabels(ProcessPayment, "success");
+        metrics.FunctionInvocations.WithLabels(ProcessPayment, "failure");
+        metrics.FunctionInvocations.WithLabels(SampleSystemMetrics, "success");
+        metrics.FunctionDuration.WithLabels(ProcessPayment);
+        metrics.FunctionDuration.WithLabels(SampleSystemMetrics);
+        metrics.FunctionColdStarts.WithLabels(ProcessPayment);
+        metrics.FunctionColdStarts.WithLabels(SampleSystemMetrics);
+    }
+
+    /// <summary>
+    /// Stand-in for the function-invocation middleware another engineer is writing: until it lands, the test records
+    /// what it would record for these invocations, through the catalogue's own properties.
+    /// </summary>
+    private static void RecordInvocation(PaymentMetrics metrics, string function, double seconds, bool coldStart)
+    {
+        metrics.FunctionInvocations.WithLabels(function, "success").Inc();
+        metrics.FunctionDuration.WithLabels(function).Observe(seconds);
+        if (coldStart)
+        {
+            metrics.FunctionColdStarts.WithLabels(function).Inc();
+        }
+    }
+
+    /// <summary>What each panel (by title) and each recording rule (by name) must return for the known sequence.</summary>
+    private static Dictionary<string, Expected[]> Expectations(IReadOnlyDictionary<string, double> failures)
+    {
+        var latencies = Payments.Select(p => p.LatencySeconds).ToList();
+        var succeeded = Payments.Count(p => !p.Fails);
+        var highErrors = Payments.Count(p => p.Fails && p.Request.Amount > 1000m);
+        var mediumErrors = Payments.Count(p => p.Fails && p.Request.Amount <= 1000m);
+        var above1000 = Payments.Count(p => p.Request.Amount > 1000m);
+
+        // The pool starts at 15 of 20 and grows with each success; the gauge is set before each gateway call.
+        var active = 15;
+        var gauge = 0;
+        foreach (var payment in Payments)
+        {
+            gauge = active;
+            active += payment.Fails ? 0 : 1;
+        }
+
+        Expected[] successRatio = [Expected.Exactly((double)succeeded / Payments.Length, ("job", Job))];
+        Expected[] meanLatency = [Expected.Exactly(latencies.Sum() / latencies.Count, ("gateway", Gateway))];
+        Expected[] errorRates =
+        [
+            Expected.Rate(highErrors, WindowSeconds, ("job", Job), ("severity", "high")),
+            Expected.Rate(mediumErrors, WindowSeconds, ("job", Job), ("severity", "medium")),
+        ];
+        Expected[] highValue = [Expected.Exactly((double)above1000 / Payments.Length, ("job", Job))];
+        Expected[] pool = [Expected.Exactly(gauge / 20.0, ("instance", Instance), ("database", "payment_db"), ("pool", "main_pool"))];
+        Expected[] memory = [Expected.Exactly(900.0 / 1000.0, ("instance", Instance))];
+        Expected[] cpu = [Expected.Exactly((20.0 + 40.0) / 2, ("instance", Instance))];
+        // Pushed every 0.25 s, scraped and evaluated every second: the last accepted push is at most a few seconds old.
+        Expected[] pushAge = [Expected.Between(0, 3, ("instance", Instance))];
+        Expected[] pushFailures = failures
+            .Select(f => Expected.Exactly(f.Value, ("instance", Instance), ("reason", f.Key)))
+            .ToArray();
+
+        return new Dictionary<string, Expected[]>(StringComparer.Ordinal)
+        {
+            // Dashboard panels, by title.
+            ["Payment success rate"] = successRatio,
+            ["Mean latency by gateway"] = meanLatency,
+            ["Errors by severity"] = errorRates,
+            ["High-value payments (> 1000 USD)"] = highValue,
+            ["DB connection pool usage"] = pool,
+            ["Mean CPU per instance"] = cpu,
+            ["Memory usage"] = memory,
+            ["Age of last push"] = pushAge,
+            ["Push failures (10 min)"] = pushFailures,
+            ["Invocations by function and outcome"] =
+            [
+                Expected.Rate(Payments.Length, WindowSeconds, ("function", ProcessPayment), ("outcome", "success")),
+                Expected.Rate(0, WindowSeconds, ("function", ProcessPayment), ("outcome", "failure")),
+                Expected.Rate(2, WindowSeconds, ("function", SampleSystemMetrics), ("outcome", "success")),
+            ],
+            ["Function duration p95"] =
+            [
+                Expected.Exactly(Quantile95(latencies), ("function", ProcessPayment)),
+                Expected.Exactly(Quantile95([SamplingSeconds, SamplingSeconds]), ("function", SampleSystemMetrics)),
+            ],
+            ["Cold starts (instances in the gateway)"] =
+            [
+                Expected.Exactly(1, ("function", ProcessPayment)),
+                Expected.Exactly(1, ("function", SampleSystemMetrics)),
+            ],
+
+            // Recording rules, by name.
+            ["job:payment_success_ratio:rate5m"] = successRatio,
+            ["gateway:payment_duration_seconds:mean5m"] = meanLatency,
+            ["job_severity:errors:rate5m"] = errorRates,
+            ["job:payment_high_value_ratio:rate5m"] = highValue,
+            ["pool:database_connections_usage:ratio"] = pool,
+            ["instance:memory_usage:ratio"] = memory,
+            ["instance:cpu_usage_percent:avg"] = cpu,
+            ["instance:metric_push_age:seconds"] = pushAge,
+            ["instance:metric_push_failures:increase10m"] = pushFailures,
+        };
+    }
+
+    /// <summary>The state every alert in alerts.yml must be in after the sequence (all have a for: of a minute or more).</summary>
+    private static readonly Dictionary<string, string> ExpectedAlertStates = new(StringComparer.Ordinal)
+    {
+        ["HighErrorRate"] = "inactive",          // 1 high error in 5 min: 0.0033/s, not above 0.1/s.
+        ["PaymentSuccessRateLow"] = "pending",   // 80 % < 95 %.
+        ["DatabaseConnectionsHigh"] = "inactive", // 18 of 20 is 90 %, not above.
+        ["HighResponseTime"] = "inactive",       // 1.9 s mean, not above 2 s.
+        ["MemoryUsageHigh"] = "pending",         // 90 % > 85 %.
+        ["MetricPushStale"] = "inactive",
+        ["MetricPushAllStale"] = "inactive",
+        ["MetricPushAbsent"] = "inactive",        // Pending before the first scrape, resolved since.
+        ["MetricPushFailing"] = "pending",       // The refused pushes before the gateway was up.
+        ["MetricPushRejected"] = "inactive",
+        ["PushgatewayDown"] = "inactive",         // Pending before the gateway started, resolved since.
+    };
+
+    /// <summary>Grafana's histogram_quantile(0.95) over the function duration buckets, computed here from the observations.</summary>
+    private static double Quantile95(List<double> observations)
+    {
+        double[] bounds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+        var rank = 0.95 * observations.Count;
+        var below = 0.0;
+        var lower = 0.0;
+        foreach (var bound in bounds)
+        {
+            var cumulative = observations.Count(o => o <= bound);
+            if (cumulative >= rank)
+            {
+                return lower + ((bound - lower) * (rank - below) / (cumulative - below));
+            }
+
+            below = cumulative;
+            lower = bound;
+        }
+
+        return bounds[^1];
+    }
+
+    /// <summary>Every target expression of every panel in the dashboard JSON, with the dashboard variables substituted.</summary>
+    private static List<Query> DashboardQueries()
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(Repository.PathOf("deploy/grafana/dashboards/payment-functions.json")));
+        var queries = new List<Query>();
+        foreach (var panel in AllPanels(document.RootElement.GetProperty("panels")))
+        {
+            if (!panel.TryGetProperty("targets", out var targets))
+            {
+                continue;
+            }
+
+            var title = panel.GetProperty("title").GetString()!;
+            foreach (var target in targets.EnumerateArray())
+            {
+                var expr = target.GetProperty("expr").GetString()!;
+                queries.Add(new Query($"panel \"{title}\"", title, Substitute(expr), ReadsRecordingRule(expr)));
+            }
+        }
+
+        Assert.NotEmpty(queries);
+        return queries;
+    }
+
+    private static IEnumerable<JsonElement> AllPanels(JsonElement panels)
+    {
+        foreach (var panel in panels.EnumerateArray())
+        {
+            yield return panel;
+            if (panel.TryGetProperty("panels", out var nested))
+            {
+                foreach (var inner in AllPanels(nested))
+                {
+                    yield return inner;
+                }
+            }
+        }
+    }
+
+    /// <summary>Each recording rule's expression (run as it is) and its recorded series (as panels read it).</summary>
+    private static List<Query> RecordingRuleQueries()
+    {
+        var queries = new List<Query>();
+        foreach (var (record, expr) in RecordingRules())
+        {
+            queries.Add(new Query($"rule {record} (expression)", record, expr, ReadsRecording: false));
+            queries.Add(new Query($"rule {record} (recorded)", record, record, ReadsRecording: true));
+        }
+
+        Assert.NotEmpty(queries);
+        return queries;
+    }
+
+    private static List<(string Record, string Expr)> RecordingRules()
+    {
+        var rules = new List<(string, string)>();
+        foreach (var file in Directory.GetFiles(Repository.PathOf("deploy/prometheus/rules"), "*.yml").Order(StringComparer.Ordinal))
+        {
+            var yaml = new YamlStream();
+            using (var reader = new StreamReader(file))
+            {
+                yaml.Load(reader);
+            }
+
+            var groups = (YamlSequenceNode)((YamlMappingNode)yaml.Documents[0].RootNode).Children["groups"];
+            foreach (var group in groups.Children.Cast<YamlMappingNode>())
+            {
+                foreach (var rule in ((YamlSequenceNode)group.Children["rules"]).Children.Cast<YamlMappingNode>())
+                {
+                    if (rule.Children.TryGetValue("record", out var record))
+                    {
+                        rules.Add((((YamlScalarNode)record).Value!, ((YamlScalarNode)rule.Children["expr"]).Value!));
+                    }
+                }
+            }
+        }
+
+        return rules;
+    }
+
+    private static bool ReadsRecordingRule(string expr) => RecordingRules().Any(r => expr.Contains(r.Record, StringComparison.Ordinal));
+
+    /// <summary>Grafana's variables as the test fixes them: all instances, and a 5-minute window.</summary>
+    private static string Substitute(string expr)
+    {
+        var window = ((int)WindowSeconds).ToString(CultureInfo.InvariantCulture) + "s";
+        var result = VariablePattern().Replace(expr, match => match.Groups["name"].Value switch
+        {
+            "instance" => ".*",
+            "__rate_interval" or "__interval" or "__range" => window,
+            var other => throw new InvalidOperationException($"The dashboard uses the variable ${other}, which this test does not substitute: {expr}"),
+        });
+        return result;
+    }
+
+    [GeneratedRegex(@"\$\{?(?<name>[A-Za-z_][A-Za-z0-9_]*)\}?")]
+    private static partial Regex VariablePattern();
+
+    /// <summary>
+    /// Runs every query at the time of the latest scrape until all match their expectations or the deadline passes.
+    /// At a scrape's own timestamp a rate over a window that starts before the zero baseline is exact: no extrapolation.
+    /// </summary>
+    private static async Task<string> ConvergeAsync(PrometheusProcess prometheus, List<Query> queries, Dictionary<string, Expected[]> expectations)
+    {
+        var missing = queries.Where(q => !expectations.ContainsKey(q.Key)).Select(q => q.Name).ToList();
+        Assert.True(missing.Count == 0, "No expected value is registered for: " + string.Join("; ", missing));
+
+        var stopwatch = Stopwatch.StartNew();
+        while (true)
+        {
+            var scrape = (await prometheus.QueryAsync($"timestamp(push_time_seconds{{instance=\"{Instance}\"}})")).Single().Value;
+            var problems = new List<string>();
+            var report = new StringBuilder();
+            foreach (var query in queries)
+            {
+                IReadOnlyList<PromSample> result;
+                try
+                {
+                    result = await prometheus.QueryAsync(query.Expr, scrape);
+                }
+                catch (InvalidOperationException ex)
+                {
+                    Assert.Fail($"{query.Name}: the query errors: {ex.Message}");
+                    throw;
+                }
+
+                report.AppendLine($"{query.Name}: {query.Expr.ReplaceLineEndings(" ")}");
+                foreach (var sample in result)
+                {
+                    report.AppendLine($"    {sample}");
+                }
+
+                if (Check(query, result, expectations[query.Key]) is { } problem)
+                {
+                    problems.Add($"{query.Name}: {problem}");
+                }
+            }
+
+            if (problems.Count == 0)
+            {
+                return report.ToString();
+            }
+
+            if (stopwatch.Elapsed > Deadline)
+            {
+                Assert.Fail($"Queries did not converge within {Deadline}:\n{string.Join('\n', problems)}\n\nLast results:\n{report}");
+            }
+
+            await Task.Delay(500);
+        }
+    }
+
+    /// <summary>Null when the result has exactly the expected series with the expected values; else what is wrong.</summary>
+    private static string? Check(Query query, IReadOnlyList<PromSample> result, Expected[] expected)
+    {
+        if (result.Count == 0)
+        {
+            return "no data";
+        }
+
+        var problems = new List<string>();
+        foreach (var e in expected)
+        {
+            var matches = result.Where(s => e.Labels.All(l => s.Labels.TryGetValue(l.Key, out var v) && v == l.Value)).ToList();
+            if (matches.Count != 1)
+            {
+                problems.Add($"{matches.Count} series match {e}");
+            }
+            else if (!e.Accepts(matches[0].Value, query.ReadsRecording))
+            {
+                problems.Add($"{matches[0]} is not {e}");
+            }
+        }
+
+        if (result.Count != expected.Length)
+        {
+            problems.Add($"{result.Count} series returned, {expected.Length} expected: {string.Join("; ", result)}");
+        }
+
+        return problems.Count == 0 ? null : string.Join("; ", problems);
+    }
+
+    private async Task AssertAlertStatesAsync(PrometheusProcess prometheus)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (true)
+        {
+            var states = new Dictionary<string, string>(StringComparer.Ordinal);
+            var data = await prometheus.GetDataAsync("/api/v1/rules?type=alert");
+            foreach (var group in data.GetProperty("groups").EnumerateArray())
+            {
+                foreach (var rule in group.GetProperty("rules").EnumerateArray())
+                {
+                    states[rule.GetProperty("name").GetString()!] = rule.GetProperty("state").GetString()!;
+                }
+            }
+
+            var unexpected = states.Keys.Except(ExpectedAlertStates.Keys).ToList();
+            Assert.True(unexpected.Count == 0, "No expected state is registered for the alerts: " + string.Join(", ", unexpected));
+            var wrong = ExpectedAlertStates
+                .Where(e => !states.TryGetValue(e.Key, out var state) || state != e.Value)
+                .Select(e => $"{e.Key}: {states.GetValueOrDefault(e.Key, "missing")}, expected {e.Value}")
+                .ToList();
+            if (wrong.Count == 0)
+            {
+                output.WriteLine("Alert states: " + string.Join(", ", states.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={s.Value}")));
+                var pending = await prometheus.QueryAsync("ALERTS{alertstate=\"pending\"}");
+                foreach (var alert in pending)
+                {
+                    output.WriteLine("    " + alert);
+                }
+
+                Assert.Equal(
+                    ExpectedAlertStates.Where(e => e.Value == "pending").Select(e => e.Key).Order(StringComparer.Ordinal),
+                    pending.Select(a => a.Labels["alertname"]).Distinct().Order(StringComparer.Ordinal));
+                return;
+            }
+
+            if (stopwatch.Elapsed > Deadline)
+            {
+                Assert.Fail("Alert states did not converge:\n" + string.Join('\n', wrong));
+            }
+
+            await Task.Delay(500);
+        }
+    }
+
+    private static async Task UntilAsync(string what, Func<Task<bool>> condition)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (stopwatch.Elapsed > Deadline)
+            {
+                throw new TimeoutException($"Timed out after {Deadline} waiting until {what}.");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>A query to run: a name for messages, the key of its expectation, the PromQL, and whether it reads a recorded series.</summary>
+    private sealed record Query(string Name, string Key, string Expr, bool ReadsRecording);
+
+    /// <summary>The value one series (picked by a subset of its labels) must have.</summary>
+    private sealed record Expected(IReadOnlyDictionary<string, string> Labels, double Min, double Max, double? RecordedMax)
+    {
+        private static readonly double Epsilon = 1e-9;
+
+        public static Expected Exactly(double value, params (string Label, string Value)[] labels) =>
+            new(ToDictionary(labels), value - Tolerance(value), value + Tolerance(value), null);
+
+        public static Expected Between(double min, double max, params (string Label, string Value)[] labels) =>
+            new(ToDictionary(labels), min, max, null);
+
+        /// <summary>
+        /// A per-second rate of <paramref name="events"/> over the window: exact when evaluated at a scrape's timestamp.
+        /// A recorded rate was evaluated up to a scrape interval after its last sample and extrapolated by that much
+        /// (Prometheus' rate()), so it may read up to 10 % higher once the samples span 10 s or more.
+        /// </summary>
+        public static Expected Rate(double events, double windowSeconds, params (string Label, string Value)[] labels)
+        {
+            var value = events / windowSeconds;
+            return new(ToDictionary(labels), value - Tolerance(value), value + Tolerance(value), (value * 1.1) + Tolerance(value));
+        }
+
+        public bool Accepts(double value, bool recorded) => value >= Min && value <= (recorded && RecordedMax is { } max ? max : Max);
+
+        public override string ToString() =>
+            "{" + string.Join(",", Labels.Select(l => $"{l.Key}=\"{l.Value}\"")) + "} "
+            + (Max - Min <= 2 * Tolerance(Max) ? Format((Min + Max) / 2) : $"in [{Format(Min)}, {Format(RecordedMax ?? Max)}]");
+
+        private static double Tolerance(double value) => Epsilon * Math.Max(1, Math.Abs(value));
+
+        private static string Format(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
+
+        private static Dictionary<string, string> ToDictionary((string Label, string Value)[] labels) =>
+            labels.ToDictionary(l => l.Label, l => l.Value, StringComparer.Ordinal);
+    }
+}

@@ -1,0 +1,54 @@
+namespace PaymentFunctions.Observability.Tests;
+
+/// <summary>The deployable files pass their own tools: promtool for Prometheus, docker-compose for the local stack.</summary>
+public sealed class ToolChecks
+{
+    [Fact]
+    public async Task Promtool_check_config_accepts_prometheus_yml() =>
+        await AssertSucceedsAsync("promtool", ["check", "config", "deploy/prometheus/prometheus.yml"]);
+
+    [Fact]
+    public async Task Promtool_check_rules_accepts_every_rule_file() =>
+        await AssertSucceedsAsync("promtool", ["check", "rules", .. Files("deploy/prometheus/rules")]);
+
+    [Fact]
+    public async Task Promtool_unit_tests_of_the_rules_pass() =>
+        await AssertSucceedsAsync("promtool", ["test", "rules", .. Files("deploy/prometheus/tests")]);
+
+    [Fact]
+    public async Task Docker_compose_config_accepts_the_local_stack() =>
+        await AssertSucceedsAsync(
+            "docker-compose",
+            ["-f", "docker-compose.yml", "config", "--quiet"],
+            new Dictionary<string, string?> { ["GRAFANA_ADMIN_PASSWORD"] = "compose-config-check-only" });
+
+    [Fact]
+    public async Task Docker_compose_config_refuses_a_stack_without_a_grafana_admin_password()
+    {
+        var (exitCode, output) = await Repository.RunAsync(
+            "docker-compose",
+            ["-f", "docker-compose.yml", "config", "--quiet"],
+            new Dictionary<string, string?> { ["GRAFANA_ADMIN_PASSWORD"] = null });
+
+        Assert.True(exitCode != 0, "docker-compose config passed without GRAFANA_ADMIN_PASSWORD:\n" + output);
+        Assert.Contains("GRAFANA_ADMIN_PASSWORD", output, StringComparison.Ordinal);
+    }
+
+    private static string[] Files(string directory)
+    {
+        var files = Directory.GetFiles(Repository.PathOf(directory), "*.yml")
+            .Select(f => Path.GetRelativePath(Repository.Root, f))
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+        Assert.NotEmpty(files);
+        return files;
+    }
+
+    private static async Task AssertSucceedsAsync(
+        string tool, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        var args = arguments.ToList();
+        var (exitCode, output) = await Repository.RunAsync(tool, args, environment);
+        Assert.True(exitCode == 0, $"{tool} {string.Join(' ', args)} exited with {exitCode}:\n{output}");
+    }
+}

@@ -1,0 +1,196 @@
+using System.Globalization;
+using System.Text.Json;
+using YamlDotNet.RepresentationModel;
+
+namespace PaymentFunctions.Testing;
+
+/// <summary>One sample of a PromQL query result: the series' labels, its value and the evaluation time.</summary>
+public sealed record PromSample(IReadOnlyDictionary<string, string> Labels, double Value, double Timestamp)
+{
+    public override string ToString() =>
+        "{" + string.Join(",", Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}=\"{l.Value}\"")) + "} "
+        + Value.ToString("R", CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// A real <c>prometheus</c> on a free 127.0.0.1 port, with its TSDB in a temporary directory, running a configuration
+/// generated from the repository's <c>prometheus.yml</c>: only the scrape targets, the scrape and evaluation intervals
+/// are replaced, and the rule files are the repository's own (made absolute). Killed and its directory removed on dispose.
+/// </summary>
+public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
+{
+    private readonly HttpClient _http;
+    private readonly string _directory;
+
+    private PrometheusProcess(int port, string directory, IEnumerable<string> arguments)
+        : base(Executable, arguments)
+    {
+        Url = new Uri($"http://127.0.0.1:{port}");
+        _directory = directory;
+        _http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(10) };
+    }
+
+    /// <summary>The binary: <c>PROMETHEUS_BIN</c>, else <c>prometheus</c> on PATH (Debian package).</summary>
+    public static string Executable => Environment.GetEnvironmentVariable("PROMETHEUS_BIN") ?? "prometheus";
+
+    /// <summary>Base URL, e.g. <c>http://127.0.0.1:40123</c>.</summary>
+    public Uri Url { get; }
+
+    /// <summary>The configuration Prometheus runs with (generated from the repository's file).</summary>
+    public string Configuration { get; private set; } = string.Empty;
+
+    /// <summary>Starts Prometheus on the repository's configuration with the given target and intervals; waits until ready.</summary>
+    public static async Task<PrometheusProcess> StartAsync(
+        string repositoryConfigPath, string scrapeTarget, TimeSpan scrapeInterval, TimeSpan evaluationInterval)
+    {
+        var configuration = RenderConfiguration(repositoryConfigPath, scrapeTarget, scrapeInterval, evaluationInterval);
+        var directory = Directory.CreateTempSubdirectory("prometheus-test-").FullName;
+        var configPath = Path.Combine(directory, "prometheus.yml");
+        await File.WriteAllTextAsync(configPath, configuration);
+        var port = FreePort();
+        var prometheus = new PrometheusProcess(port, directory,
+        [
+            $"--config.file={configPath}",
+            $"--storage.tsdb.path={Path.Combine(directory, "data")}",
+            $"--web.listen-address=127.0.0.1:{port}",
+        ])
+        {
+            Configuration = configuration,
+        };
+        try
+        {
+            await prometheus.WaitUntilReadyAsync(new Uri(prometheus.Url, "/-/ready"), TimeSpan.FromSeconds(60));
+            return prometheus;
+        }
+        catch
+        {
+            await prometheus.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The repository's configuration with every static scrape target replaced by <paramref name="scrapeTarget"/>, the
+    /// global (and any per-job) scrape interval and the evaluation interval replaced, and rule files made absolute.
+    /// </summary>
+    public static string RenderConfiguration(string repositoryConfigPath, string scrapeTarget, TimeSpan scrapeInterval, TimeSpan evaluationInterval)
+    {
+        var yaml = new YamlStream();
+        using (var reader = new StreamReader(repositoryConfigPath))
+        {
+            yaml.Load(reader);
+        }
+
+        var root = (YamlMappingNode)yaml.Documents[0].RootNode;
+        var global = root.Children.TryGetValue("global", out var node) ? (YamlMappingNode)node : new YamlMappingNode();
+        root.Children["global"] = global;
+        global.Children["scrape_interval"] = Duration(scrapeInterval);
+        global.Children["evaluation_interval"] = Duration(evaluationInterval);
+
+        var directory = Path.GetDirectoryName(Path.GetFullPath(repositoryConfigPath))!;
+        if (root.Children.TryGetValue("rule_files", out var ruleFiles))
+        {
+            root.Children["rule_files"] = new YamlSequenceNode(((YamlSequenceNode)ruleFiles).Children
+                .Select(f => new YamlScalarNode(Path.GetFullPath(Path.Combine(directory, ((YamlScalarNode)f).Value!)))));
+        }
+
+        if (root.Children.TryGetValue("scrape_configs", out var scrapeConfigs))
+        {
+            foreach (var job in ((YamlSequenceNode)scrapeConfigs).Children.Cast<YamlMappingNode>())
+            {
+                if (job.Children.ContainsKey("scrape_interval"))
+                {
+                    job.Children["scrape_interval"] = Duration(scrapeInterval);
+                }
+
+                if (job.Children.TryGetValue("static_configs", out var staticConfigs))
+                {
+                    foreach (var config in ((YamlSequenceNode)staticConfigs).Children.Cast<YamlMappingNode>())
+                    {
+                        config.Children["targets"] = new YamlSequenceNode(new YamlScalarNode(scrapeTarget));
+                    }
+                }
+            }
+        }
+
+        using var writer = new StringWriter(CultureInfo.InvariantCulture);
+        yaml.Save(writer, assignAnchors: false);
+        return writer.ToString().TrimEnd('.', '\r', '\n') + "\n";
+    }
+
+    /// <summary>Runs an instant query (at <paramref name="time"/>, Unix seconds, or now); fails with Prometheus' error.</summary>
+    public async Task<IReadOnlyList<PromSample>> QueryAsync(string query, double? time = null)
+    {
+        var parameters = new Dictionary<string, string> { ["query"] = query };
+        if (time is { } t)
+        {
+            parameters["time"] = t.ToString("0.###", CultureInfo.InvariantCulture);
+        }
+
+        using var content = new FormUrlEncodedContent(parameters);
+        using var response = await _http.PostAsync(new Uri("/api/v1/query", UriKind.Relative), content);
+        var body = await response.Content.ReadAsStringAsync();
+        using var document = JsonDocument.Parse(body);
+        var root = document.RootElement;
+        if (root.GetProperty("status").GetString() != "success")
+        {
+            throw new InvalidOperationException($"Query failed: {query}\n{body}");
+        }
+
+        var data = root.GetProperty("data");
+        var result = data.GetProperty("result");
+        return data.GetProperty("resultType").GetString() switch
+        {
+            "vector" => result.EnumerateArray().Select(s => ToSample(s.GetProperty("metric"), s.GetProperty("value"))).ToList(),
+            "scalar" => [ToSample(null, result)],
+            var other => throw new InvalidOperationException($"Query {query} returned a {other}, not an instant vector or scalar."),
+        };
+    }
+
+    /// <summary>GETs an API path (for example <c>/api/v1/rules</c>) and returns its <c>data</c>.</summary>
+    public async Task<JsonElement> GetDataAsync(string pathAndQuery)
+    {
+        var body = await _http.GetStringAsync(new Uri(pathAndQuery, UriKind.Relative));
+        using var document = JsonDocument.Parse(body);
+        return document.RootElement.GetProperty("data").Clone();
+    }
+
+    public new async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        _http.Dispose();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Already gone.
+        }
+    }
+
+    private static YamlScalarNode Duration(TimeSpan value) =>
+        new(((long)value.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms");
+
+    private static PromSample ToSample(JsonElement? metric, JsonElement value)
+    {
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (metric is { } m)
+        {
+            foreach (var label in m.EnumerateObject())
+            {
+                labels[label.Name] = label.Value.GetString()!;
+            }
+        }
+
+        var text = value[1].GetString()!;
+        var parsed = text switch
+        {
+            "+Inf" => double.PositiveInfinity,
+            "-Inf" => double.NegativeInfinity,
+            "NaN" => double.NaN,
+            _ => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture),
+        };
+        return new PromSample(labels, parsed, value[0].GetDouble());
+    }
+}
