@@ -12,15 +12,19 @@ namespace PaymentFunctions.Benchmarks;
 [MemoryDiagnoser]
 public class RecordPaymentBenchmarks
 {
-    private readonly PaymentRequest _request = new("order_1", "user_123", 50.0m, "USD", "premium", "paypal");
+    private PaymentRequest _request = null!;
     private PaymentMetrics _metrics = null!;
     private PaymentMetricsRecorder _recorder = null!;
 
     [GlobalSetup]
     public void Setup()
     {
+        var options = Options.Create(new PaymentOptions());
+        // The request as the function hands it to the service: parsed and validated against the allow-lists.
+        _request = new PaymentRequestParser(options).Parse(
+            """{"orderId":"order_1","userId":"user_123","amount":50.0,"currency":"USD","userTier":"premium","paymentMethod":"paypal"}"""u8.ToArray()).Request!;
         _metrics = new PaymentMetrics();
-        _recorder = new PaymentMetricsRecorder(_metrics, Options.Create(new PaymentOptions()), new NamedGateway("stripe"));
+        _recorder = new PaymentMetricsRecorder(_metrics, options, new NamedGateway("stripe"));
         _recorder.RecordPayment(_request, succeeded: true, 0.123, 50); // first use creates the children
     }
 

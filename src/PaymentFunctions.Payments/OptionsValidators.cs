@@ -49,7 +49,7 @@ internal sealed class PaymentOptionsValidator : IValidateOptions<PaymentOptions>
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private static void CheckList(List<string> failures, string setting, IReadOnlySet<string> values)
+    private static void CheckList(List<string> failures, string setting, IReadOnlyList<string> values)
     {
         if (values.Count == 0 || !values.All(IsLabelValue))
         {

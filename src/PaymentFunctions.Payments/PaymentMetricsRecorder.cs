@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using Microsoft.Extensions.Options;
 using PaymentFunctions.Metrics;
 using Prometheus;
@@ -28,9 +27,9 @@ internal sealed class PaymentMetricsRecorder : IPaymentMetricsRecorder
 
     private readonly PaymentMetrics _metrics;
     private readonly string _gateway;
-    private readonly FrozenDictionary<string, int> _tiers;
-    private readonly FrozenDictionary<string, int> _methods;
-    private readonly FrozenDictionary<string, int> _currencies;
+    private readonly LabelIndex _tiers;
+    private readonly LabelIndex _methods;
+    private readonly LabelIndex _currencies;
     private readonly Counter.Child?[] _requests;   // [status * tiers + tier]
     private readonly Histogram.Child?[] _durations; // [method]
     private readonly Histogram.Child?[] _amounts;   // [currency * tiers + tier]
@@ -41,9 +40,9 @@ internal sealed class PaymentMetricsRecorder : IPaymentMetricsRecorder
         var settings = options.Value;
         _metrics = metrics;
         _gateway = gateway.Name;
-        _tiers = Index(settings.UserTiers);
-        _methods = Index(settings.PaymentMethods);
-        _currencies = Index(settings.UsdRates.Keys);
+        _tiers = new LabelIndex(settings.UserTiers);
+        _methods = new LabelIndex(settings.PaymentMethods);
+        _currencies = new LabelIndex(settings.Currencies);
         _requests = new Counter.Child?[Statuses.Length * _tiers.Count];
         _durations = new Histogram.Child?[_methods.Count];
         _amounts = new Histogram.Child?[_currencies.Count * _tiers.Count];
@@ -56,37 +55,25 @@ internal sealed class PaymentMetricsRecorder : IPaymentMetricsRecorder
     public void RecordPayment(PaymentRequest request, bool succeeded, double durationSeconds, double amountUsd)
     {
         var status = succeeded ? Success : Failed;
-        if (_tiers.TryGetValue(request.UserTier, out var tier))
-        {
-            (_requests[(status * _tiers.Count) + tier] ??= _metrics.PaymentRequests.WithLabels(Statuses[status], _gateway, request.UserTier)).Inc();
-        }
-        else
-        {
-            _metrics.PaymentRequests.WithLabels(Statuses[status], _gateway, request.UserTier).Inc();
-        }
+        var tier = _tiers.IndexOf(request.UserTier);
+        var method = _methods.IndexOf(request.PaymentMethod);
+        var currency = _currencies.IndexOf(request.Currency);
 
-        if (_methods.TryGetValue(request.PaymentMethod, out var method))
-        {
-            (_durations[method] ??= _metrics.PaymentDuration.WithLabels(_gateway, request.PaymentMethod)).Observe(durationSeconds);
-        }
-        else
-        {
-            _metrics.PaymentDuration.WithLabels(_gateway, request.PaymentMethod).Observe(durationSeconds);
-        }
+        var requests = tier < 0
+            ? _metrics.PaymentRequests.WithLabels(Statuses[status], _gateway, request.UserTier)
+            : _requests[(status * _tiers.Count) + tier] ??= _metrics.PaymentRequests.WithLabels(Statuses[status], _gateway, request.UserTier);
+        var duration = method < 0
+            ? _metrics.PaymentDuration.WithLabels(_gateway, request.PaymentMethod)
+            : _durations[method] ??= _metrics.PaymentDuration.WithLabels(_gateway, request.PaymentMethod);
+        var amount = tier < 0 || currency < 0
+            ? _metrics.PaymentAmount.WithLabels(request.Currency, request.UserTier)
+            : _amounts[(currency * _tiers.Count) + tier] ??= _metrics.PaymentAmount.WithLabels(request.Currency, request.UserTier);
 
-        if (_currencies.TryGetValue(request.Currency, out var currency) && _tiers.TryGetValue(request.UserTier, out tier))
-        {
-            (_amounts[(currency * _tiers.Count) + tier] ??= _metrics.PaymentAmount.WithLabels(request.Currency, request.UserTier)).Observe(amountUsd);
-        }
-        else
-        {
-            _metrics.PaymentAmount.WithLabels(request.Currency, request.UserTier).Observe(amountUsd);
-        }
+        requests.Inc();
+        duration.Observe(durationSeconds);
+        amount.Observe(amountUsd);
     }
 
     public void RecordError(string errorType, bool highSeverity) =>
         _metrics.Errors.WithLabels(PaymentMetrics.PaymentService, errorType, highSeverity ? "high" : "medium").Inc();
-
-    private static FrozenDictionary<string, int> Index(IEnumerable<string> values) =>
-        values.Select((value, index) => (value, index)).ToFrozenDictionary(x => x.value, x => x.index, StringComparer.Ordinal);
 }

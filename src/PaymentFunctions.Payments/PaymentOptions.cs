@@ -35,12 +35,21 @@ public sealed class PaymentOptions
     /// <summary>Size of the simulated pool.</summary>
     public int PoolMaxConnections { get; set; } = 20;
 
-    internal IReadOnlySet<string> UserTiers => Split(AllowedUserTiers);
+    /// <summary>The tiers, parsed once: the parser hands out these very instances as label values.</summary>
+    internal IReadOnlyList<string> UserTiers => _userTiers ??= Split(AllowedUserTiers);
 
-    internal IReadOnlySet<string> PaymentMethods => Split(AllowedPaymentMethods);
+    /// <summary>The methods, parsed once: the parser hands out these very instances as label values.</summary>
+    internal IReadOnlyList<string> PaymentMethods => _paymentMethods ??= Split(AllowedPaymentMethods);
+
+    /// <summary>The currencies (the keys of <see cref="UsdRates"/>), listed once.</summary>
+    internal IReadOnlyList<string> Currencies => _currencies ??= [.. UsdRates.Keys];
+
+    private string[]? _userTiers;
+    private string[]? _paymentMethods;
+    private string[]? _currencies;
 
     internal decimal ToUsd(decimal amount, string currency) => amount * UsdRates[currency];
 
-    private static HashSet<string> Split(string list) =>
-        new(list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal);
+    private static string[] Split(string list) =>
+        list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal).ToArray();
 }

@@ -66,7 +66,7 @@ public sealed class PaymentRequestParser(IOptions<PaymentOptions> options)
             var orderId = RequiredId(root, "orderId", errors);
             var userId = RequiredId(root, "userId", errors);
             var amount = Amount(root, errors);
-            var currency = Choice(root, "currency", null, _options.UsdRates.Keys, errors);
+            var currency = Choice(root, "currency", null, _options.Currencies, errors);
             var userTier = Choice(root, "userTier", PaymentRequest.DefaultUserTier, _options.UserTiers, errors);
             var method = Choice(root, "paymentMethod", PaymentRequest.DefaultPaymentMethod, _options.PaymentMethods, errors);
 
@@ -77,6 +77,19 @@ public sealed class PaymentRequestParser(IOptions<PaymentOptions> options)
 
             return PaymentRequestParseResult.Valid(new PaymentRequest(orderId!, userId!, amount, currency!, userTier!, method!));
         }
+    }
+
+    private static string Canonical(string value, IReadOnlyList<string> allowed)
+    {
+        foreach (var candidate in allowed)
+        {
+            if (candidate == value)
+            {
+                return candidate;
+            }
+        }
+
+        return value;
     }
 
     private static PaymentRequestParseResult Fail(string field, string message) =>
@@ -140,16 +153,17 @@ public sealed class PaymentRequestParser(IOptions<PaymentOptions> options)
     }
 
     private static string? Choice(
-        JsonElement root, string field, string? defaultValue, IEnumerable<string> allowed, Dictionary<string, string[]> errors)
+        JsonElement root, string field, string? defaultValue, IReadOnlyList<string> allowed, Dictionary<string, string[]> errors)
     {
         if (!root.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             if (defaultValue is null)
             {
                 errors[field] = [$"{field} is required."];
+                return null;
             }
 
-            return defaultValue;
+            return Canonical(defaultValue, allowed);
         }
 
         if (value.ValueKind != JsonValueKind.String)
@@ -158,13 +172,16 @@ public sealed class PaymentRequestParser(IOptions<PaymentOptions> options)
             return null;
         }
 
-        var text = value.GetString()!;
-        if (!allowed.Contains(text, StringComparer.Ordinal))
+        foreach (var candidate in allowed)
         {
-            errors[field] = [$"{field} must be one of: {string.Join(", ", allowed.Order(StringComparer.Ordinal))}."];
-            return null;
+            if (value.ValueEquals(candidate))
+            {
+                // The configured instance, not a copy: the metrics recorder finds its label child by reference.
+                return candidate;
+            }
         }
 
-        return text;
+        errors[field] = [$"{field} must be one of: {string.Join(", ", allowed.Order(StringComparer.Ordinal))}."];
+        return null;
     }
 }

@@ -1,0 +1,27 @@
+using System.Text;
+using Microsoft.Extensions.Options;
+using PaymentFunctions.Payments;
+
+namespace PaymentFunctions.Tests.Payments;
+
+public sealed class PaymentRequestParserTests
+{
+    [Fact]
+    public void Accepted_label_values_are_the_configured_instances_so_the_recorder_finds_them_by_reference()
+    {
+        var options = Options.Create(new PaymentOptions());
+        var parser = new PaymentRequestParser(options);
+
+        var parsed = parser.Parse(Encoding.UTF8.GetBytes(
+            """{"orderId":"o","userId":"u","amount":12.5,"currency":"USD","userTier":"premium","paymentMethod":"paypal"}""")).Request;
+        var defaulted = parser.Parse(Encoding.UTF8.GetBytes("""{"orderId":"o","userId":"u","amount":1,"currency":"USD"}""")).Request;
+
+        Assert.NotNull(parsed);
+        Assert.Equal(new PaymentRequest("o", "u", 12.5m, "USD", "premium", "paypal"), parsed);
+        Assert.Same(options.Value.UserTiers.Single(t => t == "premium"), parsed.UserTier);
+        Assert.Same(options.Value.PaymentMethods.Single(m => m == "paypal"), parsed.PaymentMethod);
+        Assert.Same(options.Value.Currencies.Single(c => c == "USD"), parsed.Currency);
+        Assert.NotNull(defaulted);
+        Assert.Same(options.Value.UserTiers.Single(t => t == "standard"), defaulted.UserTier);
+    }
+}
