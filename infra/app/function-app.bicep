@@ -91,78 +91,6 @@ resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
   }
 }
 
-var hostStorageSettings = [
-  {
-    name: 'AzureWebJobsStorage__credential'
-    value: 'managedidentity'
-  }
-  {
-    name: 'AzureWebJobsStorage__clientId'
-    value: identityClientId
-  }
-  {
-    name: 'AzureWebJobsStorage__blobServiceUri'
-    value: storage.properties.primaryEndpoints.blob
-  }
-  {
-    name: 'AzureWebJobsStorage__queueServiceUri'
-    value: storage.properties.primaryEndpoints.queue
-  }
-  {
-    name: 'AzureWebJobsStorage__tableServiceUri'
-    value: storage.properties.primaryEndpoints.table
-  }
-]
-
-var metricSettings = [
-  {
-    name: 'MetricPush__Url'
-    value: pushgatewayUrl
-  }
-  {
-    name: 'MetricPush__Username'
-    value: '@Microsoft.KeyVault(SecretUri=${keyVault::usernameSecret.properties.secretUri})'
-  }
-  {
-    name: 'MetricPush__Password'
-    value: '@Microsoft.KeyVault(SecretUri=${keyVault::passwordSecret.properties.secretUri})'
-  }
-  {
-    name: 'MetricPush__Job'
-    value: 'payment-functions'
-  }
-  {
-    name: 'MetricPush__IntervalSeconds'
-    value: '5'
-  }
-  {
-    name: 'MetricPush__GroupTtlMinutes'
-    value: '30'
-  }
-  {
-    name: 'SystemMetricsSchedule'
-    value: '*/5 * * * * *'
-  }
-  {
-    name: 'MetricJanitorSchedule'
-    value: '0 */5 * * * *'
-  }
-]
-
-var applicationInsightsSettings = enableApplicationInsights
-  ? [
-      {
-        name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
-        value: applicationInsights!.properties.ConnectionString
-      }
-      {
-        // Local (key) authentication is disabled on the component: send telemetry with the identity.
-        name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
-        value: 'ClientId=${identityClientId};Authorization=AAD'
-      }
-    ]
-  : []
-
 resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
   name: name
   location: location
@@ -205,7 +133,72 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
       scmMinTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
-      appSettings: concat(hostStorageSettings, metricSettings, applicationInsightsSettings)
+      // One literal list (no concat), so the compiled template shows every setting for review and tests.
+      appSettings: [
+        // Host storage through the managed identity: no connection string, no account key.
+        {
+          name: 'AzureWebJobsStorage__credential'
+          value: 'managedidentity'
+        }
+        {
+          name: 'AzureWebJobsStorage__clientId'
+          value: identityClientId
+        }
+        {
+          name: 'AzureWebJobsStorage__blobServiceUri'
+          value: storage.properties.primaryEndpoints.blob
+        }
+        {
+          name: 'AzureWebJobsStorage__queueServiceUri'
+          value: storage.properties.primaryEndpoints.queue
+        }
+        {
+          name: 'AzureWebJobsStorage__tableServiceUri'
+          value: storage.properties.primaryEndpoints.table
+        }
+        // Empty when Application Insights is off: the host then sends no telemetry.
+        {
+          name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+          value: enableApplicationInsights ? applicationInsights!.properties.ConnectionString : ''
+        }
+        {
+          // Local (key) authentication is disabled on the component: telemetry goes with the identity.
+          name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+          value: enableApplicationInsights ? 'ClientId=${identityClientId};Authorization=AAD' : ''
+        }
+        {
+          name: 'MetricPush__Url'
+          value: pushgatewayUrl
+        }
+        {
+          name: 'MetricPush__Username'
+          value: '@Microsoft.KeyVault(SecretUri=${keyVault::usernameSecret.properties.secretUri})'
+        }
+        {
+          name: 'MetricPush__Password'
+          value: '@Microsoft.KeyVault(SecretUri=${keyVault::passwordSecret.properties.secretUri})'
+        }
+        {
+          name: 'MetricPush__Job'
+          value: 'payment-functions'
+        }
+        {
+          name: 'MetricPush__IntervalSeconds'
+          value: '5'
+        }
+        {
+          name: 'MetricPush__GroupTtlMinutes'
+          value: '30'
+        }
+        {
+          name: 'SystemMetricsSchedule'
+          value: '*/5 * * * * *'
+        }
+        {
+          name: 'MetricJanitorSchedule'
+          value: '0 */5 * * * *'
+        }
+      ]
     }
   }
 
