@@ -135,7 +135,8 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
       http20Enabled: true
       // One literal list (no concat), so the compiled template shows every setting for review and tests.
       appSettings: [
-        // Host storage through the managed identity: no connection string, no account key.
+        // Host storage through the managed identity: no connection string, no account key. HTTP and
+        // timer triggers need only blobs (keys, timer leases), so no queue or table endpoint and role.
         {
           name: 'AzureWebJobsStorage__credential'
           value: 'managedidentity'
@@ -147,14 +148,6 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
         {
           name: 'AzureWebJobsStorage__blobServiceUri'
           value: storage.properties.primaryEndpoints.blob
-        }
-        {
-          name: 'AzureWebJobsStorage__queueServiceUri'
-          value: storage.properties.primaryEndpoints.queue
-        }
-        {
-          name: 'AzureWebJobsStorage__tableServiceUri'
-          value: storage.properties.primaryEndpoints.table
         }
         // Empty when Application Insights is off: the host then sends no telemetry.
         {
