@@ -68,10 +68,23 @@ public sealed class BicepCli
 
     public BicepResult Lint(string bicepFile) => Run("lint", bicepFile);
 
-    private BicepResult Run(params string[] arguments)
+    /// <summary>
+    /// Compiles every file matching <paramref name="pattern"/> (a glob relative to <paramref name="directory"/>)
+    /// in one run, each to a .json beside it, with the given bicepconfig.json instead of the discovered ones.
+    /// </summary>
+    public BicepResult BuildAll(string directory, string pattern, string configFile) =>
+        RunIn(directory, "build", "--pattern", pattern, "--config", configFile);
+
+    /// <summary>Lints every file matching <paramref name="pattern"/> in one run, each with its own bicepconfig.json.</summary>
+    public BicepResult LintAll(string directory, string pattern) => RunIn(directory, "lint", "--pattern", pattern);
+
+    private BicepResult Run(params string[] arguments) => RunIn(null, arguments);
+
+    private BicepResult RunIn(string? workingDirectory, params string[] arguments)
     {
         var startInfo = new ProcessStartInfo(ExecutablePath)
         {
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

@@ -11,14 +11,12 @@ public static class Repository
 
     /// <summary>
     /// Copies what <c>infra/main.bicep</c> compiles from (<c>infra/</c> and the <c>deploy/</c> files it loads) to a
-    /// fresh directory, so a test can change a copy without touching the repository.
+    /// directory, so a test can change a copy without touching the repository.
     /// </summary>
-    public static DirectoryInfo CopyInfrastructure()
+    public static void CopyInfrastructure(string target)
     {
-        var target = Directory.CreateTempSubdirectory("payment-functions-infra-");
-        CopyDirectory(Infra, Path.Combine(target.FullName, "infra"));
-        CopyDirectory(Path.Combine(Root, "deploy"), Path.Combine(target.FullName, "deploy"));
-        return target;
+        CopyDirectory(Infra, Path.Combine(target, "infra"));
+        CopyDirectory(Path.Combine(Root, "deploy"), Path.Combine(target, "deploy"));
     }
 
     private static void CopyDirectory(string source, string destination)
