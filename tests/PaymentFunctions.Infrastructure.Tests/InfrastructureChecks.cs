@@ -217,6 +217,9 @@ public static partial class InfrastructureChecks
             .Where(t => t.Resources.Any(r => r.Type == "Microsoft.ManagedIdentity/userAssignedIdentities"))
             .Select(t => t.Name)
             .ToHashSet();
+        // One user-assigned identity: the one the Function App runs as is the one the roles go to.
+        var identityCount = main.AllResources("Microsoft.ManagedIdentity/userAssignedIdentities").Count();
+        Expect(findings, RoleAssignments, identityCount == 1, $"expected one user-assigned identity, found {identityCount}");
         var assignments = main.AllResources("Microsoft.Authorization/roleAssignments").ToList();
 
         foreach (var (role, label) in new[] { (StorageBlobDataOwner, "Storage Blob Data Owner"), (KeyVaultSecretsUser, "Key Vault Secrets User"), (MonitoringMetricsPublisher, "Monitoring Metrics Publisher") })
