@@ -66,6 +66,11 @@ providers:
       path: /etc/grafana/dashboards
 '''
 
+var dashboard = loadTextContent('../../deploy/grafana/dashboards/payment-functions.json')
+
+// Changing a secret does not start a new revision: a hash of the (non-secret) files in the template does.
+var configRevision = uniqueString(datasources, dashboardProviders, dashboard, prometheusUrl)
+
 resource grafana 'Microsoft.App/containerApps@2025-01-01' = {
   name: name
   location: location
@@ -112,7 +117,7 @@ resource grafana 'Microsoft.App/containerApps@2025-01-01' = {
           name: 'dashboard-payment-functions'
           // Not secret: file content mounted through a secret volume (Container Apps have no config maps).
           #disable-next-line use-secure-value-for-secure-inputs
-          value: loadTextContent('../../deploy/grafana/dashboards/payment-functions.json')
+          value: dashboard
         }
       ]
     }
@@ -122,6 +127,10 @@ resource grafana 'Microsoft.App/containerApps@2025-01-01' = {
           name: 'grafana'
           image: image
           env: [
+            {
+              name: 'CONFIG_REVISION'
+              value: configRevision
+            }
             {
               name: 'GF_SECURITY_ADMIN_USER'
               value: 'admin'

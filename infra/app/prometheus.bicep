@@ -55,6 +55,12 @@ scrape_configs:
       - targets: ['{2}']
 '''
 
+var recordingRules = loadTextContent('../../deploy/prometheus/rules/recording.yml')
+var alertRules = loadTextContent('../../deploy/prometheus/rules/alerts.yml')
+
+// Changing a secret does not start a new revision: a hash of the (non-secret) files in the template does.
+var configRevision = uniqueString(prometheusConfig, recordingRules, alertRules, pushgatewayFqdn, retentionTime)
+
 resource prometheus 'Microsoft.App/containerApps@2025-01-01' = {
   name: name
   location: location
@@ -97,13 +103,13 @@ resource prometheus 'Microsoft.App/containerApps@2025-01-01' = {
           name: 'recording-rules'
           // Not secret: file content mounted through a secret volume (Container Apps have no config maps).
           #disable-next-line use-secure-value-for-secure-inputs
-          value: loadTextContent('../../deploy/prometheus/rules/recording.yml')
+          value: recordingRules
         }
         {
           name: 'alert-rules'
           // Not secret: file content mounted through a secret volume (Container Apps have no config maps).
           #disable-next-line use-secure-value-for-secure-inputs
-          value: loadTextContent('../../deploy/prometheus/rules/alerts.yml')
+          value: alertRules
         }
       ]
     }
@@ -112,6 +118,12 @@ resource prometheus 'Microsoft.App/containerApps@2025-01-01' = {
         {
           name: 'prometheus'
           image: image
+          env: [
+            {
+              name: 'CONFIG_REVISION'
+              value: configRevision
+            }
+          ]
           args: [
             '--config.file=${configDirectory}/prometheus.yml'
             '--web.config.file=${configDirectory}/web-config.yml'
