@@ -49,8 +49,7 @@ public sealed class MutationTests(MutatedInfrastructure mutated) : IClassFixture
         // A mutation must trip its own rule, not break the template wholesale.
         foreach (var mutation in MutatedInfrastructure.All)
         {
-            var unexpected = mutated[mutation.Id].Findings.Where(f => f.Rule != mutation.ExpectedRule
-                && !(mutation.Id == "connection-string" && f.Rule == InfrastructureChecks.FunctionApp)).ToList();
+            var unexpected = mutated[mutation.Id].Findings.Where(f => f.Rule != mutation.ExpectedRule).ToList();
             Assert.True(unexpected.Count == 0, $"{mutation.Id}: {string.Join('\n', unexpected)}");
         }
     }
