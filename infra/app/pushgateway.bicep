@@ -1,0 +1,143 @@
+metadata description = 'Prometheus Pushgateway (official image) as a container app: HTTPS-only external ingress, basic auth through --web.config.file (a secret volume), and groups persisted to an Azure Files share.'
+
+@description('Location of the resources.')
+param location string
+
+@description('Tags applied to every resource.')
+param tags object
+
+@description('Name of the container app.')
+param name string
+
+@description('Resource ID of the Container Apps environment.')
+param environmentId string
+
+@description('Environment storage (Azure Files) that holds the persistence file.')
+param environmentStorageName string
+
+@description('Pushgateway image, pinned.')
+param image string
+
+@description('Basic-auth user name.')
+@secure()
+param username string
+
+@description('bcrypt hash of the basic-auth password (the Pushgateway never sees the password itself).')
+@secure()
+param passwordBcryptHash string
+
+@description('Minimum replicas; 1 keeps the groups in memory between pushes. Never more than one replica: the persistence file has a single writer.')
+@minValue(0)
+@maxValue(1)
+param minReplicas int = 1
+
+var webConfigDirectory = '/etc/pushgateway'
+var dataDirectory = '/data'
+
+resource pushgateway 'Microsoft.App/containerApps@2025-01-01' = {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    environmentId: environmentId
+    workloadProfileName: 'Consumption'
+    configuration: {
+      activeRevisionsMode: 'Single'
+      ingress: {
+        external: true
+        allowInsecure: false
+        targetPort: 9091
+        transport: 'auto'
+        traffic: [
+          {
+            latestRevision: true
+            weight: 100
+          }
+        ]
+      }
+      secrets: [
+        {
+          // The whole --web.config.file: bcrypt-hashed basic-auth users.
+          name: 'web-config'
+          // Composed only of @secure() parameters, so the value is as secret as they are.
+          #disable-next-line use-secure-value-for-secure-inputs
+          value: 'basic_auth_users:\n  ${username}: ${passwordBcryptHash}\n'
+        }
+      ]
+    }
+    template: {
+      containers: [
+        {
+          name: 'pushgateway'
+          image: image
+          args: [
+            '--web.config.file=${webConfigDirectory}/web-config.yml'
+            '--persistence.file=${dataDirectory}/pushgateway.store'
+            '--persistence.interval=1m'
+          ]
+          resources: {
+            cpu: json('0.25')
+            memory: '0.5Gi'
+          }
+          volumeMounts: [
+            {
+              volumeName: 'web-config'
+              mountPath: webConfigDirectory
+            }
+            {
+              volumeName: 'persistence'
+              mountPath: dataDirectory
+            }
+          ]
+          // Every HTTP endpoint is behind basic auth, so the probes are TCP.
+          probes: [
+            {
+              type: 'Liveness'
+              tcpSocket: {
+                port: 9091
+              }
+              periodSeconds: 30
+            }
+            {
+              type: 'Readiness'
+              tcpSocket: {
+                port: 9091
+              }
+              periodSeconds: 10
+            }
+          ]
+        }
+      ]
+      volumes: [
+        {
+          name: 'web-config'
+          storageType: 'Secret'
+          secrets: [
+            {
+              secretRef: 'web-config'
+              path: 'web-config.yml'
+            }
+          ]
+        }
+        {
+          name: 'persistence'
+          storageType: 'AzureFile'
+          storageName: environmentStorageName
+        }
+      ]
+      scale: {
+        minReplicas: minReplicas
+        maxReplicas: 1
+      }
+    }
+  }
+}
+
+@description('Name of the container app.')
+output name string = pushgateway.name
+
+@description('FQDN of the ingress.')
+output fqdn string = pushgateway.properties.configuration.ingress.fqdn
+
+@description('HTTPS base URL of the Pushgateway.')
+output url string = 'https://${pushgateway.properties.configuration.ingress.fqdn}'

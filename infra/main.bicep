@@ -1,0 +1,267 @@
+targetScope = 'subscription'
+
+metadata description = 'PaymentFunctions on Azure: the Function App (Flex Consumption, .NET 10 isolated), the Pushgateway it pushes to, and Prometheus and Grafana reading from it.'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; with the subscription and location it seeds the unique suffix of every resource name.')
+param environmentName string
+
+@minLength(1)
+@description('Region of every resource. Limited to regions offering Flex Consumption.')
+@allowed([
+  'australiaeast'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'northcentralus'
+  'northeurope'
+  'southcentralus'
+  'southeastasia'
+  'swedencentral'
+  'uksouth'
+  'westeurope'
+  'westus2'
+  'westus3'
+])
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Name of the resource group; empty: rg-<environmentName>.')
+param resourceGroupName string = ''
+
+@description('Create Application Insights for the Function App (telemetry sent with the managed identity).')
+param enableApplicationInsights bool = true
+
+@description('Memory of each Function App instance in MB (Flex Consumption sizes).')
+@allowed([
+  512
+  2048
+  4096
+])
+param functionInstanceMemoryMB int = 512
+
+@description('Upper bound of Function App instances.')
+@minValue(1)
+@maxValue(1000)
+param functionMaximumInstanceCount int = 40
+
+@description('Basic-auth user name of the Pushgateway (and of Prometheus). Stored in Key Vault.')
+@minLength(1)
+@secure()
+param pushgatewayUsername string
+
+@description('Basic-auth password of the Pushgateway (and of Prometheus). Stored in Key Vault; the Function App reads it through a Key Vault reference.')
+@minLength(16)
+@secure()
+param pushgatewayPassword string
+
+@description('bcrypt hash of pushgatewayPassword, for the Pushgateway and Prometheus web config. Make it with: htpasswd -nbBC 10 "" "$PASSWORD" | tr -d \':\\n\'')
+@minLength(59)
+@secure()
+param pushgatewayPasswordBcryptHash string
+
+@description('Password of the Grafana admin user.')
+@minLength(12)
+@secure()
+param grafanaAdminPassword string
+
+@description('Pushgateway container image (official, pinned).')
+param pushgatewayImage string = 'docker.io/prom/pushgateway:v1.11.1'
+
+@description('Prometheus container image (official, pinned).')
+param prometheusImage string = 'docker.io/prom/prometheus:v3.5.0'
+
+@description('Grafana container image (official, pinned).')
+param grafanaImage string = 'docker.io/grafana/grafana:12.1.1'
+
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+  application: 'payment-functions'
+}
+var functionAppName = '${abbrs.webSitesFunctions}payments-${resourceToken}'
+var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'core/security/user-assigned-identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.managedIdentityUserAssignedIdentities}payments-${resourceToken}'
+  }
+}
+
+module monitoring 'core/monitor/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+    enableApplicationInsights: enableApplicationInsights
+    publisherPrincipalId: identity.outputs.principalId
+  }
+}
+
+module functionStorage 'core/storage/function-storage.bicep' = {
+  name: 'function-storage'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.storageStorageAccounts}${resourceToken}'
+    deploymentContainerName: deploymentContainerName
+    principalId: identity.outputs.principalId
+  }
+}
+
+module pushgatewayStorage 'core/storage/file-share-storage.bicep' = {
+  name: 'pushgateway-storage'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.storageStorageAccounts}pg${resourceToken}'
+    shareName: 'pushgateway'
+  }
+}
+
+module keyVault 'core/security/key-vault.bicep' = {
+  name: 'key-vault'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.keyVaultVaults}${resourceToken}'
+    readerPrincipalId: identity.outputs.principalId
+    pushgatewayUsername: pushgatewayUsername
+    pushgatewayPassword: pushgatewayPassword
+  }
+}
+
+module containerAppsEnvironment 'core/host/container-apps-environment.bicep' = {
+  name: 'container-apps-environment'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.appManagedEnvironments}${resourceToken}'
+    logAnalyticsWorkspaceName: monitoring.outputs.logAnalyticsWorkspaceName
+    fileShareStorageAccountName: pushgatewayStorage.outputs.name
+    fileShareName: pushgatewayStorage.outputs.shareName
+    environmentStorageName: 'pushgateway'
+  }
+}
+
+module pushgateway 'app/pushgateway.bicep' = {
+  name: 'pushgateway'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.appContainerApps}pushgw-${resourceToken}'
+    environmentId: containerAppsEnvironment.outputs.id
+    environmentStorageName: containerAppsEnvironment.outputs.pushgatewayStorageName
+    image: pushgatewayImage
+    username: pushgatewayUsername
+    passwordBcryptHash: pushgatewayPasswordBcryptHash
+  }
+}
+
+module prometheus 'app/prometheus.bicep' = {
+  name: 'prometheus'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.appContainerApps}prom-${resourceToken}'
+    environmentId: containerAppsEnvironment.outputs.id
+    image: prometheusImage
+    pushgatewayFqdn: pushgateway.outputs.fqdn
+    username: pushgatewayUsername
+    password: pushgatewayPassword
+    passwordBcryptHash: pushgatewayPasswordBcryptHash
+  }
+}
+
+module grafana 'app/grafana.bicep' = {
+  name: 'grafana'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.appContainerApps}grafana-${resourceToken}'
+    environmentId: containerAppsEnvironment.outputs.id
+    image: grafanaImage
+    prometheusUrl: prometheus.outputs.url
+    prometheusUsername: pushgatewayUsername
+    prometheusPassword: pushgatewayPassword
+    adminPassword: grafanaAdminPassword
+  }
+}
+
+module functionApp 'app/function-app.bicep' = {
+  name: 'function-app'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: functionAppName
+    planName: '${abbrs.webServerFarms}${resourceToken}'
+    serviceName: 'api'
+    identityId: identity.outputs.resourceId
+    identityClientId: identity.outputs.clientId
+    storageAccountName: functionStorage.outputs.name
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    instanceMemoryMB: functionInstanceMemoryMB
+    maximumInstanceCount: functionMaximumInstanceCount
+    pushgatewayUrl: pushgateway.outputs.url
+    // Taking these from the module outputs also orders the app after the role assignments made in
+    // those modules: the identity can read storage and Key Vault when the host first starts.
+    keyVaultName: keyVault.outputs.name
+    pushgatewayUsernameSecretName: keyVault.outputs.secretNames.username
+    pushgatewayPasswordSecretName: keyVault.outputs.secretNames.password
+  }
+}
+
+@description('Region of the deployment (azd).')
+output AZURE_LOCATION string = location
+
+@description('Tenant of the deployment (azd).')
+output AZURE_TENANT_ID string = tenant().tenantId
+
+@description('Resource group holding everything.')
+output AZURE_RESOURCE_GROUP string = rg.name
+
+@description('Name of the Function App.')
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+
+@description('HTTPS URL of the Function App.')
+output FUNCTION_APP_URL string = functionApp.outputs.url
+
+@description('HTTPS URL of the Pushgateway (basic auth).')
+output PUSHGATEWAY_URL string = pushgateway.outputs.url
+
+@description('HTTPS URL of Prometheus (basic auth, same credentials as the Pushgateway).')
+output PROMETHEUS_URL string = prometheus.outputs.url
+
+@description('HTTPS URL of Grafana (user admin).')
+output GRAFANA_URL string = grafana.outputs.url
