@@ -25,10 +25,12 @@ internal sealed class MetricPushClient
     {
         _httpClient = httpClient;
         _metrics = metrics;
-        _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = timeProvider }
-            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = timeProvider };
+        if (settings.MaxRetryAttempts > 0)
+        {
+            pipeline.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
-                MaxRetryAttempts = Math.Max(settings.MaxRetryAttempts, 0),
+                MaxRetryAttempts = settings.MaxRetryAttempts,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = TimeSpan.FromSeconds(settings.RetryDelaySeconds),
@@ -37,9 +39,10 @@ internal sealed class MetricPushClient
                     .Handle<HttpRequestException>()
                     .Handle<TimeoutRejectedException>()
                     .HandleResult(static r => IsTransient(r.StatusCode)),
-            })
-            .AddTimeout(TimeSpan.FromSeconds(settings.TimeoutSeconds))
-            .Build();
+            });
+        }
+
+        _pipeline = pipeline.AddTimeout(TimeSpan.FromSeconds(settings.TimeoutSeconds)).Build();
     }
 
     /// <summary>Pushes the registry to <paramref name="groupUrl"/>; throws only when <paramref name="cancellationToken"/> is cancelled.</summary>

@@ -18,3 +18,10 @@ internal static class Gateways
     public static bool HasGroup(this PrometheusText text, string job, string instance) =>
         text.Find("push_time_seconds", ("job", job), ("instance", instance)).Any();
 }
+
+/// <summary>Tests that print latency figures, and the CPU-heavy concurrency test, never run at the same time.</summary>
+[CollectionDefinition(Name)]
+public sealed class MeasuredTests
+{
+    public const string Name = "Measured delivery tests";
+}

@@ -9,6 +9,7 @@ namespace PaymentFunctions.Tests.Delivery;
 /// Point 2: a push never slows or fails an invocation. Each fault runs against a real listener on 127.0.0.1; the
 /// figures printed are measurements for the report, not assertions.
 /// </summary>
+[Collection(MeasuredTests.Name)]
 public sealed class PushFaultTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Faults => ["refused", "blackholed", "slow", "5xx"];
