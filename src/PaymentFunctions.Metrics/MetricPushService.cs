@@ -31,6 +31,7 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
     private long _lastPushStarted;
     private bool _failing;
     private int _completedPushes;
+    private int _disposed;
 
     /// <param name="httpClientFactory">
     /// Gives the named client <see cref="PushHttp.PushClientName"/> (auth, TLS, push telemetry); without it the service
@@ -132,6 +133,12 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
 
     public void Dispose()
     {
+        // The container may dispose this twice: once as itself, once as the hosted service it also is.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _stopping.Cancel();
         _stopping.Dispose();
         _pushGate.Dispose();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace PaymentFunctions.Tests.Delivery;
@@ -51,5 +52,16 @@ public sealed class PushScheduleTests
         }
 
         Assert.True((await gateway.ScrapeAsync()).HasGroup("payment-functions", "test-instance"));
+    }
+
+    [Fact]
+    public async Task The_pusher_resolved_as_itself_and_as_a_hosted_service_is_one_instance_and_survives_double_disposal()
+    {
+        var app = await DeliveryApp.StartAsync(gateway: null);
+        var hosted = app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<PaymentFunctions.Metrics.MetricPushService>().Single();
+        Assert.Same(app.Pusher, hosted);
+
+        await app.DisposeAsync();
+        hosted.Dispose();
     }
 }
