@@ -29,7 +29,7 @@ public sealed partial class MetricGroupJanitor(
 
         var baseUrl = settings.ParsedUrl!;
         var client = httpClientFactory.CreateClient(PushHttp.JanitorClientName);
-        var ttl = TimeSpan.FromMinutes(settings.GroupTtlMinutes);
+        var ttl = settings.EffectiveGroupTtl;
         var now = timeProvider.GetUtcNow();
         var deleted = 0;
         try
@@ -54,7 +54,7 @@ public sealed partial class MetricGroupJanitor(
                 response.EnsureSuccessStatusCode();
                 deleted++;
                 var description = Describe(labels);
-                LogDeleted(logger, description, age.TotalMinutes, settings.GroupTtlMinutes);
+                LogDeleted(logger, description, age.TotalMinutes, ttl.TotalMinutes);
             }
         }
         catch (Exception ex) when (ex is HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException

@@ -25,7 +25,10 @@ public sealed class MetricPushOptions
     /// <summary>Seconds a single push attempt may take before it is abandoned (reason <c>timeout</c>).</summary>
     public double TimeoutSeconds { get; set; } = 3;
 
-    /// <summary>Least seconds between the starts of two pushes: push requests of invocations inside it coalesce into one push.</summary>
+    /// <summary>
+    /// Least seconds between the starts of two pushes: push requests of invocations inside it coalesce into one push
+    /// (capped at <see cref="IntervalSeconds"/>).
+    /// </summary>
     public double MinIntervalSeconds { get; set; } = 1;
 
     /// <summary>Retries of a failed push attempt (connection error, timeout, 5xx, 408, 429) before the push is given up.</summary>
@@ -43,8 +46,17 @@ public sealed class MetricPushOptions
     /// <summary>Basic-auth password (in Azure a Key Vault reference). Never logged or echoed.</summary>
     public string? Password { get; set; }
 
-    /// <summary>Minutes after its last successful push at which the janitor deletes a group of this job.</summary>
+    /// <summary>
+    /// Minutes after its last successful push at which the janitor deletes a group of this job
+    /// (raised to three push intervals if shorter).
+    /// </summary>
     public double GroupTtlMinutes { get; set; } = 15;
+
+    /// <summary>The minimum interval in force: never longer than the interval itself.</summary>
+    internal TimeSpan EffectiveMinInterval => TimeSpan.FromSeconds(Math.Min(MinIntervalSeconds, IntervalSeconds));
+
+    /// <summary>The TTL in force: at least three push intervals, so a live (idle) instance is never expired.</summary>
+    internal TimeSpan EffectiveGroupTtl => TimeSpan.FromSeconds(Math.Max(GroupTtlMinutes * 60, 3 * IntervalSeconds));
 
     internal Uri? ParsedUrl => Uri.TryCreate(Url, UriKind.Absolute, out var uri) ? uri : null;
 

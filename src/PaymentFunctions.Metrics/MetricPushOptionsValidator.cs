@@ -58,9 +58,9 @@ internal sealed class MetricPushOptionsValidator : IValidateOptions<MetricPushOp
             failures.Add($"{Prefix}TimeoutSeconds must be a number of seconds between 0 and 60.");
         }
 
-        if (!(options.MinIntervalSeconds >= 0 && options.MinIntervalSeconds <= options.IntervalSeconds))
+        if (!(options.MinIntervalSeconds is >= 0 and <= 3600))
         {
-            failures.Add($"{Prefix}MinIntervalSeconds must be a number of seconds between 0 and {Prefix}IntervalSeconds.");
+            failures.Add($"{Prefix}MinIntervalSeconds must be a number of seconds between 0 and 3600.");
         }
 
         if (options.MaxRetryAttempts is < 0 or > 10)
@@ -78,9 +78,9 @@ internal sealed class MetricPushOptionsValidator : IValidateOptions<MetricPushOp
             failures.Add($"{Prefix}ShutdownPushSeconds must be a number of seconds above 0 and below 5 (the worker's shutdown grace period).");
         }
 
-        if (!(options.GroupTtlMinutes > 0 && options.GroupTtlMinutes <= 10080 && options.GroupTtlMinutes * 60 >= 3 * options.IntervalSeconds))
+        if (!(options.GroupTtlMinutes is > 0 and <= 10080))
         {
-            failures.Add($"{Prefix}GroupTtlMinutes must be a number of minutes up to 10080 and at least three push intervals ({Prefix}IntervalSeconds), so a live instance is never expired.");
+            failures.Add($"{Prefix}GroupTtlMinutes must be a number of minutes between 0 and 10080.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -83,9 +83,9 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
         var instance = GroupingKey.ResolveInstance(_settings.Instance, Environment.GetEnvironmentVariable("WEBSITE_INSTANCE_ID"));
         Instance = instance;
         GroupUrl = GroupingKey.GroupUrl(_settings.ParsedUrl!, _settings.Job, instance);
-        _lastPushStarted = _timeProvider.GetTimestamp() - (long)(_settings.MinIntervalSeconds * _timeProvider.TimestampFrequency);
+        _lastPushStarted = _timeProvider.GetTimestamp() - (long)(_settings.EffectiveMinInterval.TotalSeconds * _timeProvider.TimestampFrequency);
         _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
-        LogPushStarted(_logger, GroupUrl, _settings.IntervalSeconds, _settings.MinIntervalSeconds);
+        LogPushStarted(_logger, GroupUrl, _settings.IntervalSeconds, _settings.EffectiveMinInterval.TotalSeconds);
         return Task.CompletedTask;
     }
 
@@ -148,7 +148,7 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
     private async Task RunAsync(CancellationToken stopping)
     {
         var interval = TimeSpan.FromSeconds(_settings.IntervalSeconds);
-        var minInterval = TimeSpan.FromSeconds(_settings.MinIntervalSeconds);
+        var minInterval = _settings.EffectiveMinInterval;
         try
         {
             while (!stopping.IsCancellationRequested)
