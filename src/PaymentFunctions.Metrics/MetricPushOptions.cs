@@ -19,13 +19,51 @@ public sealed class MetricPushOptions
     /// </summary>
     public string? Instance { get; set; }
 
-    /// <summary>Seconds between two pushes.</summary>
+    /// <summary>Seconds between two pushes when no invocation asks for one (keeps an idle instance's group fresh).</summary>
     public double IntervalSeconds { get; set; } = 5;
 
-    /// <summary>Seconds a single push may take before it counts as failed.</summary>
+    /// <summary>Seconds a single push attempt may take before it is abandoned (reason <c>timeout</c>).</summary>
     public double TimeoutSeconds { get; set; } = 3;
+
+    /// <summary>
+    /// Least seconds between the starts of two pushes: push requests of invocations inside it coalesce into one push
+    /// (capped at <see cref="IntervalSeconds"/>).
+    /// </summary>
+    public double MinIntervalSeconds { get; set; } = 1;
+
+    /// <summary>Retries of a failed push attempt (connection error, timeout, 5xx, 408, 429) before the push is given up.</summary>
+    public int MaxRetryAttempts { get; set; } = 2;
+
+    /// <summary>Base delay of the exponential backoff between retries, in seconds (jittered).</summary>
+    public double RetryDelaySeconds { get; set; } = 0.5;
+
+    /// <summary>Seconds the final push at host shutdown may take, retries included; below the worker's grace period of about 5 s.</summary>
+    public double ShutdownPushSeconds { get; set; } = 3;
+
+    /// <summary>Basic-auth user name for the Pushgateway (HTTPS only). Empty: no authentication.</summary>
+    public string? Username { get; set; }
+
+    /// <summary>Basic-auth password (in Azure a Key Vault reference). Never logged or echoed.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>
+    /// Minutes after its last successful push at which the janitor deletes a group of this job
+    /// (raised to three push intervals if shorter).
+    /// </summary>
+    public double GroupTtlMinutes { get; set; } = 15;
+
+    /// <summary>The minimum interval in force: never longer than the interval itself.</summary>
+    internal TimeSpan EffectiveMinInterval => TimeSpan.FromSeconds(Math.Min(MinIntervalSeconds, IntervalSeconds));
+
+    /// <summary>The TTL in force: at least three push intervals, so a live (idle) instance is never expired.</summary>
+    internal TimeSpan EffectiveGroupTtl => TimeSpan.FromSeconds(Math.Max(GroupTtlMinutes * 60, 3 * IntervalSeconds));
 
     internal Uri? ParsedUrl => Uri.TryCreate(Url, UriKind.Absolute, out var uri) ? uri : null;
 
     internal bool IsEnabled => !string.IsNullOrWhiteSpace(Url);
+
+    internal bool HasCredentials => !string.IsNullOrEmpty(Username);
+
+    /// <summary>Never prints the password.</summary>
+    public override string ToString() => $"MetricPushOptions(Url={Url}, Job={Job}, Instance={Instance}, Username={(HasCredentials ? "set" : "none")})";
 }

@@ -1,89 +1,247 @@
+using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Prometheus;
 
 namespace PaymentFunctions.Metrics;
 
 /// <summary>
-/// Starts prometheus-net's <see cref="MetricPusher"/> with the host and stops it (with a final push) when the host stops.
-/// Push errors are logged and counted in <c>metric_push_failures_total</c>; they never reach an invocation.
+/// Delivers the registry to the Pushgateway for the lifetime of the host. Pushes happen when an invocation asks for one
+/// (<see cref="RequestPush"/>), else every <see cref="MetricPushOptions.IntervalSeconds"/>; requests coalesce, so at
+/// most one push is in flight and pushes start at least <see cref="MetricPushOptions.MinIntervalSeconds"/> apart.
+/// On stop one final push runs within <see cref="MetricPushOptions.ShutdownPushSeconds"/>; the group is left in place
+/// for the janitor. Push failures are logged and counted; they never reach an invocation.
 /// </summary>
-public sealed partial class MetricPushService(
-    PaymentMetrics metrics,
-    IOptions<MetricPushOptions> options,
-    TimeProvider timeProvider,
-    ILogger<MetricPushService> logger) : IHostedService, IDisposable
+public sealed partial class MetricPushService : IHostedService, IDisposable
 {
-    private MetricPusher? _pusher;
-    private HttpClient? _httpClient;
+    private readonly MetricPushClient _client;
+    private readonly MetricPushOptions _settings;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<MetricPushService> _logger;
+    private readonly HttpClient? _ownHttpClient;
+    private readonly Channel<bool> _requests = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
+    {
+        FullMode = BoundedChannelFullMode.DropWrite,
+        SingleReader = true,
+    });
 
-    /// <summary>The URL the registry is pushed to, once started with a Pushgateway configured.</summary>
+    private readonly SemaphoreSlim _pushGate = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _loop = Task.CompletedTask;
+    private long _lastPushStarted;
+    private bool _failing;
+    private int _completedPushes;
+    private int _disposed;
+
+    /// <param name="httpClientFactory">
+    /// Gives the named client <see cref="PushHttp.PushClientName"/> (auth, TLS, push telemetry); without it the service
+    /// builds that client itself.
+    /// </param>
+    public MetricPushService(
+        PaymentMetrics metrics,
+        IOptions<MetricPushOptions> options,
+        TimeProvider timeProvider,
+        ILogger<MetricPushService> logger,
+        IHttpClientFactory? httpClientFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _settings = options.Value;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        Func<HttpClient> httpClient;
+        if (httpClientFactory is null)
+        {
+            var own = PushHttp.Configure(new HttpClient(new PushTelemetryHandler(metrics, timeProvider) { InnerHandler = new SocketsHttpHandler() }), _settings, forPush: true);
+            _ownHttpClient = own;
+            httpClient = () => own;
+        }
+        else
+        {
+            httpClient = () => httpClientFactory.CreateClient(PushHttp.PushClientName);
+        }
+
+        _client = new MetricPushClient(httpClient, metrics, _settings, timeProvider);
+    }
+
+    /// <summary>The URL the registry is pushed to, once started with a Pushgateway configured; null when pushing is disabled.</summary>
     public Uri? GroupUrl { get; private set; }
+
+    /// <summary>The <c>instance</c> label of this instance's group, once started with a Pushgateway configured.</summary>
+    internal string? Instance { get; private set; }
+
+    /// <summary>Pushes completed since start, successful or not (for tests and diagnostics).</summary>
+    public int CompletedPushes => Volatile.Read(ref _completedPushes);
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var settings = options.Value;
-        if (!settings.IsEnabled)
+        if (!_settings.IsEnabled)
         {
-            LogPushDisabled(logger);
+            LogPushDisabled(_logger);
             return Task.CompletedTask;
         }
 
-        var instance = GroupingKey.ResolveInstance(settings.Instance, Environment.GetEnvironmentVariable("WEBSITE_INSTANCE_ID"));
-        var endpoint = settings.ParsedUrl!.AbsoluteUri.TrimEnd('/') + "/metrics";
-        _httpClient = new HttpClient(new PushTelemetryHandler(metrics, timeProvider) { InnerHandler = new SocketsHttpHandler() })
-        {
-            Timeout = TimeSpan.FromSeconds(settings.TimeoutSeconds),
-        };
-
-        var client = _httpClient;
-        _pusher = new MetricPusher(new MetricPusherOptions
-        {
-            Endpoint = endpoint,
-            Job = settings.Job,
-            Instance = instance,
-            Registry = metrics.Registry,
-            IntervalMilliseconds = (long)Math.Max(1, settings.IntervalSeconds * 1000),
-            ReplaceOnPush = true,
-            HttpClientProvider = () => client,
-            OnError = ex => LogPushFailed(logger, ex.GetType().Name, ex.Message),
-        });
-        GroupUrl = new Uri($"{endpoint}/job/{settings.Job}/instance/{instance}");
-        _pusher.Start();
-        LogPushStarted(logger, GroupUrl, settings.IntervalSeconds);
+        var instance = GroupingKey.ResolveInstance(_settings.Instance, Environment.GetEnvironmentVariable("WEBSITE_INSTANCE_ID"));
+        Instance = instance;
+        GroupUrl = GroupingKey.GroupUrl(_settings.ParsedUrl!, _settings.Job, instance);
+        _lastPushStarted = _timeProvider.GetTimestamp() - (long)(_settings.EffectiveMinInterval.TotalSeconds * _timeProvider.TimestampFrequency);
+        _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
+        LogPushStarted(_logger, GroupUrl, _settings.IntervalSeconds, _settings.EffectiveMinInterval.TotalSeconds);
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Asks for a push soon; returns at once and never throws. Requests made while a push waits or runs coalesce into
+    /// the next push, which carries every value recorded before it started.
+    /// </summary>
+    public void RequestPush() => _requests.Writer.TryWrite(true);
+
+    /// <summary>
+    /// Pushes now through the same path (waiting for a push in flight first), and tells whether the push landed.
+    /// False when pushing is disabled or not started.
+    /// </summary>
+    public async Task<bool> PushNowAsync(CancellationToken cancellationToken)
+    {
+        if (GroupUrl is null)
+        {
+            return false;
+        }
+
+        return await PushOnceAsync(GroupUrl, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_pusher is null)
+        if (GroupUrl is not { } groupUrl)
         {
             return;
         }
 
+        // One deadline for stopping the loop and the final push, inside the worker's grace period.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(_settings.ShutdownPushSeconds), _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
+        await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {
-            // MetricPusher makes one last push when stopped; do not wait past the host's deadline for it.
-            await _pusher.StopAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _loop.ConfigureAwait(false);
+            await PushOnceAsync(groupUrl, linked.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (linked.IsCancellationRequested)
         {
-            LogFinalPushAbandoned(logger);
+            LogFinalPushAbandoned(_logger, _settings.ShutdownPushSeconds);
         }
     }
 
-    public void Dispose() => _httpClient?.Dispose();
+    public void Dispose()
+    {
+        // The container may dispose this twice: once as itself, once as the hosted service it also is.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        _stopping.Cancel();
+        _stopping.Dispose();
+        _pushGate.Dispose();
+        _ownHttpClient?.Dispose();
+    }
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        var interval = TimeSpan.FromSeconds(_settings.IntervalSeconds);
+        var minInterval = _settings.EffectiveMinInterval;
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                await WaitForRequestAsync(interval, stopping).ConfigureAwait(false);
+
+                var sinceLast = _timeProvider.GetElapsedTime(Interlocked.Read(ref _lastPushStarted));
+                if (sinceLast < minInterval)
+                {
+                    await Task.Delay(minInterval - sinceLast, _timeProvider, stopping).ConfigureAwait(false);
+                }
+
+                // Requests that arrived until now are served by this push; later ones make the next.
+                _requests.Reader.TryRead(out _);
+                await PushOnceAsync(GroupUrl!, stopping).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopping: StopAsync makes the final push.
+        }
+    }
+
+    private async Task WaitForRequestAsync(TimeSpan interval, CancellationToken stopping)
+    {
+        using var timeout = new CancellationTokenSource(interval, _timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stopping);
+        try
+        {
+            await _requests.Reader.WaitToReadAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !stopping.IsCancellationRequested)
+        {
+            // The interval passed without a request: push anyway, so an idle instance's group stays fresh.
+        }
+    }
+
+    private async Task<bool> PushOnceAsync(Uri groupUrl, CancellationToken cancellationToken)
+    {
+        await _pushGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Interlocked.Exchange(ref _lastPushStarted, _timeProvider.GetTimestamp());
+            var outcome = await _client.PushAsync(groupUrl, cancellationToken).ConfigureAwait(false);
+            Report(outcome);
+            return outcome.Success;
+        }
+        finally
+        {
+            Interlocked.Increment(ref _completedPushes);
+            _pushGate.Release();
+        }
+    }
+
+    private void Report(PushOutcome outcome)
+    {
+        if (outcome.Success)
+        {
+            if (_failing)
+            {
+                _failing = false;
+                LogPushRecovered(_logger, GroupUrl!);
+            }
+
+            return;
+        }
+
+        if (!_failing)
+        {
+            _failing = true;
+            LogPushFailing(_logger, GroupUrl!, outcome.Reason!, outcome.Attempts, outcome.Detail!);
+        }
+        else
+        {
+            LogPushStillFailing(_logger, outcome.Reason!, outcome.Attempts, outcome.Detail!);
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Metrics are not pushed: the app setting MetricPush__Url is empty")]
     private static partial void LogPushDisabled(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Pushing metrics to {GroupUrl} every {IntervalSeconds} s")]
-    private static partial void LogPushStarted(ILogger logger, Uri groupUrl, double intervalSeconds);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pushing metrics to {GroupUrl} after invocations and every {IntervalSeconds} s, at most once per {MinIntervalSeconds} s")]
+    private static partial void LogPushStarted(ILogger logger, Uri groupUrl, double intervalSeconds, double minIntervalSeconds);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Metric push failed: {ErrorType}: {ErrorMessage}")]
-    private static partial void LogPushFailed(ILogger logger, string errorType, string errorMessage);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Metric pushes to {GroupUrl} are failing ({Reason} after {Attempts} attempts: {Detail}); values keep accumulating and go out with the next successful push")]
+    private static partial void LogPushFailing(ILogger logger, Uri groupUrl, string reason, int attempts, string detail);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Final metric push abandoned: the host's shutdown deadline passed")]
-    private static partial void LogFinalPushAbandoned(ILogger logger);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Metric push failed again ({Reason} after {Attempts} attempts: {Detail})")]
+    private static partial void LogPushStillFailing(ILogger logger, string reason, int attempts, string detail);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Metric pushes to {GroupUrl} succeed again")]
+    private static partial void LogPushRecovered(ILogger logger, Uri groupUrl);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Final metric push abandoned: the shutdown deadline of {DeadlineSeconds} s passed")]
+    private static partial void LogFinalPushAbandoned(ILogger logger, double deadlineSeconds);
 }

@@ -8,8 +8,8 @@ namespace PaymentFunctions.Metrics;
 public static class MetricsServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the metric catalogue on its own registry and the pusher that sends it to the Pushgateway
-    /// with the host's lifetime. Push settings are validated at start-up.
+    /// Registers the metric catalogue on its own registry, the pusher that delivers it to the Pushgateway with the
+    /// host's lifetime, the invocation recorder and the stale-group janitor. Push settings are validated at start-up.
     /// </summary>
     public static IServiceCollection AddPaymentMetrics(this IServiceCollection services, IConfiguration configuration)
     {
@@ -25,8 +25,20 @@ public static class MetricsServiceCollectionExtensions
             .Bind(configuration.GetSection(MetricPushOptions.SectionName))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MetricPushOptions>, MetricPushOptionsValidator>());
+
+        // Request logging is off: it would log every push, and the URL is all it could add.
+        services.AddHttpClient(PushHttp.PushClientName)
+            .ConfigureHttpClient((sp, client) => PushHttp.Configure(client, sp.GetRequiredService<IOptions<MetricPushOptions>>().Value, forPush: true))
+            .AddHttpMessageHandler(sp => new PushTelemetryHandler(sp.GetRequiredService<PaymentMetrics>(), sp.GetRequiredService<TimeProvider>()))
+            .RemoveAllLoggers();
+        services.AddHttpClient(PushHttp.JanitorClientName)
+            .ConfigureHttpClient((sp, client) => PushHttp.Configure(client, sp.GetRequiredService<IOptions<MetricPushOptions>>().Value, forPush: false))
+            .RemoveAllLoggers();
+
         services.TryAddSingleton<MetricPushService>();
         services.AddHostedService(sp => sp.GetRequiredService<MetricPushService>());
+        services.TryAddSingleton<FunctionInvocationRecorder>();
+        services.TryAddSingleton<MetricGroupJanitor>();
         return services;
     }
 }

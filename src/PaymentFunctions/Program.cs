@@ -3,5 +3,6 @@ using Microsoft.Extensions.Hosting;
 using PaymentFunctions;
 
 var builder = FunctionsApplication.CreateBuilder(args);
+builder.UseMiddleware<InvocationMetricsMiddleware>();
 builder.Services.AddPaymentFunctions(builder.Configuration);
 builder.Build().Run();

@@ -74,10 +74,11 @@ public class ExternalProcess : IAsyncDisposable
         throw new FileNotFoundException($"'{name}' is not on PATH. Run scripts/test.sh, which installs the test prerequisites (apt-get install prometheus prometheus-pushgateway).");
     }
 
-    /// <summary>Polls a URL until it answers 2xx, the process exits, or the deadline passes.</summary>
-    protected async Task WaitUntilReadyAsync(Uri readyUrl, TimeSpan deadline)
+    /// <summary>Polls a URL until it answers 2xx, the process exits, or the deadline passes (with <paramref name="client"/> when given, e.g. for TLS).</summary>
+    protected async Task WaitUntilReadyAsync(Uri readyUrl, TimeSpan deadline, Func<HttpClient>? client = null)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        using var http = client?.Invoke() ?? new HttpClient();
+        http.Timeout = TimeSpan.FromSeconds(2);
         var stopwatch = Stopwatch.StartNew();
         while (stopwatch.Elapsed < deadline)
         {
@@ -117,6 +118,23 @@ public class ExternalProcess : IAsyncDisposable
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
         }
+    }
+
+    /// <summary>Asks the process to stop with SIGTERM (a Pushgateway writes its persistence file then) and waits for it.</summary>
+    public async Task StopGracefullyAsync(TimeSpan deadline)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
+        {
+            await kill!.WaitForExitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(deadline);
+        await _process.WaitForExitAsync(timeout.Token);
     }
 
     public async ValueTask DisposeAsync()

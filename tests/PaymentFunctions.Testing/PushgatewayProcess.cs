@@ -3,11 +3,15 @@ namespace PaymentFunctions.Testing;
 /// <summary>A real <c>prometheus-pushgateway</c> on a free 127.0.0.1 port.</summary>
 public sealed class PushgatewayProcess : ExternalProcess
 {
-    private PushgatewayProcess(int port, IEnumerable<string> arguments)
+    private PushgatewayProcess(int port, IEnumerable<string> arguments, string scheme = "http")
         : base(Executable, arguments)
     {
-        Url = new Uri($"http://127.0.0.1:{port}");
+        Url = new Uri($"{scheme}://127.0.0.1:{port}");
+        Port = port;
     }
+
+    /// <summary>The port it listens on (to restart a gateway in place).</summary>
+    public int Port { get; }
 
     /// <summary>The binary: <c>PUSHGATEWAY_BIN</c>, else <c>prometheus-pushgateway</c> (Debian) on PATH.</summary>
     public static string Executable => Environment.GetEnvironmentVariable("PUSHGATEWAY_BIN") ?? "prometheus-pushgateway";
@@ -26,6 +30,26 @@ public sealed class PushgatewayProcess : ExternalProcess
         try
         {
             await gateway.WaitUntilReadyAsync(new Uri(gateway.Url, "/-/ready"), TimeSpan.FromSeconds(30));
+            return gateway;
+        }
+        catch
+        {
+            await gateway.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Starts a gateway with <c>--web.config.file</c> (TLS and/or basic auth): served on https, readiness polled with
+    /// <paramref name="client"/> (which trusts the test certificate and carries the credentials).
+    /// </summary>
+    public static async Task<PushgatewayProcess> StartSecuredAsync(string webConfigFile, Func<HttpClient> client, params string[] extraArguments)
+    {
+        var port = FreePort();
+        var gateway = new PushgatewayProcess(port, [$"--web.listen-address=127.0.0.1:{port}", $"--web.config.file={webConfigFile}", .. extraArguments], "https");
+        try
+        {
+            await gateway.WaitUntilReadyAsync(new Uri(gateway.Url, "/-/ready"), TimeSpan.FromSeconds(30), client);
             return gateway;
         }
         catch
