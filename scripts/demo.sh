@@ -16,7 +16,8 @@ trap cleanup EXIT
 if [ -z "${PUSHGATEWAY_URL:-}" ]; then
   port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
   log="$(mktemp -t pushgateway.XXXXXX.log)"
-  prometheus-pushgateway --web.listen-address="127.0.0.1:${port}" >"$log" 2>&1 &
+  # Debian's build persists to a machine-wide file by default; this throw-away gateway keeps nothing.
+  prometheus-pushgateway --web.listen-address="127.0.0.1:${port}" --persistence.file= >"$log" 2>&1 &
   gateway_pid=$!
   PUSHGATEWAY_URL="http://127.0.0.1:${port}"
   for _ in $(seq 1 100); do

@@ -26,7 +26,7 @@ public sealed class PushgatewayProcess : ExternalProcess
     /// <summary>Starts a gateway on a given port (to restart one in place) and waits until it is ready.</summary>
     public static async Task<PushgatewayProcess> StartAsync(int port, params string[] extraArguments)
     {
-        var gateway = new PushgatewayProcess(port, [$"--web.listen-address=127.0.0.1:{port}", .. extraArguments]);
+        var gateway = new PushgatewayProcess(port, Arguments(port, extraArguments));
         try
         {
             await gateway.WaitUntilReadyAsync(new Uri(gateway.Url, "/-/ready"), TimeSpan.FromSeconds(30));
@@ -46,7 +46,7 @@ public sealed class PushgatewayProcess : ExternalProcess
     public static async Task<PushgatewayProcess> StartSecuredAsync(string webConfigFile, Func<HttpClient> client, params string[] extraArguments)
     {
         var port = FreePort();
-        var gateway = new PushgatewayProcess(port, [$"--web.listen-address=127.0.0.1:{port}", $"--web.config.file={webConfigFile}", .. extraArguments], "https");
+        var gateway = new PushgatewayProcess(port, Arguments(port, [$"--web.config.file={webConfigFile}", .. extraArguments]), "https");
         try
         {
             await gateway.WaitUntilReadyAsync(new Uri(gateway.Url, "/-/ready"), TimeSpan.FromSeconds(30), client);
@@ -58,6 +58,16 @@ public sealed class PushgatewayProcess : ExternalProcess
             throw;
         }
     }
+
+    /// <summary>
+    /// The listen address, then the caller's arguments. Debian's build persists to a machine-wide file by default
+    /// (/var/lib/prometheus/pushgateway.data): unless the caller names a persistence file, persistence is off, so no
+    /// test sees another's groups.
+    /// </summary>
+    private static string[] Arguments(int port, string[] extraArguments) =>
+        extraArguments.Any(a => a.StartsWith("--persistence.file", StringComparison.Ordinal))
+            ? [$"--web.listen-address=127.0.0.1:{port}", .. extraArguments]
+            : [$"--web.listen-address=127.0.0.1:{port}", "--persistence.file=", .. extraArguments];
 
     /// <summary>Everything the gateway serves on <c>/metrics</c>, parsed.</summary>
     public async Task<PrometheusText> ScrapeAsync()

@@ -5,13 +5,11 @@ namespace PaymentFunctions.Tests.Delivery;
 /// <summary>Starting real gateways for delivery tests.</summary>
 internal static class Gateways
 {
-    /// <summary>
-    /// A gateway without persistence: Debian's default persistence file is shared by every gateway on the machine,
-    /// so a test gateway must not read or write it.
-    /// </summary>
-    public static Task<PushgatewayProcess> StartAsync() => PushgatewayProcess.StartAsync("--persistence.file=");
+    /// <summary>A gateway without persistence (see <see cref="PushgatewayProcess"/>), on a free port.</summary>
+    public static Task<PushgatewayProcess> StartAsync() => PushgatewayProcess.StartAsync();
 
-    public static Task<PushgatewayProcess> StartAsync(int port) => PushgatewayProcess.StartAsync(port, "--persistence.file=");
+    /// <summary>A gateway without persistence on a given port, to restart one in place.</summary>
+    public static Task<PushgatewayProcess> StartAsync(int port) => PushgatewayProcess.StartAsync(port);
 
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
 
