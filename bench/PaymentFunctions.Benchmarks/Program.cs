@@ -1,12 +1,23 @@
+using System.Globalization;
 using BenchmarkDotNet.Running;
 
 namespace PaymentFunctions.Benchmarks;
 
 /// <summary>
-/// dotnet run -c Release --project bench/PaymentFunctions.Benchmarks -- --filter '*'              all, full runs
+/// dotnet run -c Release --project bench/PaymentFunctions.Benchmarks -- --filter '*'              all benchmarks, full runs
 /// dotnet run -c Release --project bench/PaymentFunctions.Benchmarks -- --filter '*' --job Dry    smoke: each once
+/// dotnet run -c Release --project bench/PaymentFunctions.Benchmarks -- latency [invocations]     p50/p99 under gateway faults
 /// </summary>
 public static class BenchmarkProgram
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "latency")
+        {
+            return await LatencyUnderFaults.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5000);
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
+        return 0;
+    }
 }
