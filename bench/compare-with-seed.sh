@@ -13,7 +13,7 @@ if ! /usr/bin/python3 -c 'import prometheus_client' 2>/dev/null; then
 fi
 
 job=(); iterations=200000
-if [ "${1:-}" = "--dry" ]; then job=(--job Dry); iterations=2000; fi
+if [ "${1:-}" = "--dry" ]; then job=(--job Dry --inProcess); iterations=2000; fi
 
 artifacts="$(mktemp -d)"
 trap 'rm -rf "$artifacts"' EXIT

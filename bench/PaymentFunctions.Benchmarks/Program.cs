@@ -17,7 +17,13 @@ public static class BenchmarkProgram
             return await LatencyUnderFaults.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5000);
         }
 
-        BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
-        return 0;
+        var summaries = BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args).ToList();
+        var failed = summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success));
+        if (failed)
+        {
+            Console.Error.WriteLine("A benchmark failed to run (see above).");
+        }
+
+        return failed ? 1 : 0;
     }
 }

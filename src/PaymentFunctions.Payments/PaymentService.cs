@@ -42,12 +42,7 @@ public sealed partial class PaymentService
     public async Task<PaymentResult> ProcessAsync(PaymentRequest request, string requestId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        using var scope = _logger.BeginScope(new Dictionary<string, object>
-        {
-            ["RequestId"] = requestId,
-            ["UserId"] = request.UserId,
-            ["OrderId"] = request.OrderId,
-        });
+        using var scope = _logger.BeginScope(new PaymentLogScope(requestId, request.UserId, request.OrderId));
 
         LogStarted(_logger, request.OrderId, request.Amount, request.Currency, request.UserTier, request.PaymentMethod);
         var started = _timeProvider.GetTimestamp();

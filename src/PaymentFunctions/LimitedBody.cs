@@ -1,24 +1,67 @@
+using System.Buffers;
+
 namespace PaymentFunctions;
 
-/// <summary>Reads a request body up to a limit, so an oversized body costs at most limit + 1 bytes of memory.</summary>
-internal static class LimitedBody
+/// <summary>
+/// A request body read up to a limit into a pooled buffer: a small body costs a few pooled kilobytes, an oversized one
+/// at most limit + 1 bytes (enough to tell it is too large). Dispose returns the buffer to the pool.
+/// </summary>
+internal sealed class LimitedBody : IDisposable
 {
-    /// <summary>The body's bytes; one byte more than <paramref name="limit"/> when the body is larger than the limit.</summary>
-    public static async Task<ReadOnlyMemory<byte>> ReadAsync(Stream body, int limit, CancellationToken cancellationToken)
+    private const int InitialSize = 4096;
+    private byte[]? _buffer;
+
+    private LimitedBody(byte[] buffer, int length)
     {
-        var buffer = new byte[limit + 1];
+        _buffer = buffer;
+        Length = length;
+    }
+
+    /// <summary>Bytes read: the whole body, or limit + 1 bytes when the body is larger than the limit.</summary>
+    public int Length { get; }
+
+    public ReadOnlyMemory<byte> Bytes => (_buffer ?? throw new ObjectDisposedException(nameof(LimitedBody))).AsMemory(0, Length);
+
+    public static async Task<LimitedBody> ReadAsync(Stream body, int limit, CancellationToken cancellationToken)
+    {
+        var cap = limit + 1;
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialSize, cap));
         var filled = 0;
-        while (filled < buffer.Length)
+        try
         {
-            var read = await body.ReadAsync(buffer.AsMemory(filled), cancellationToken);
-            if (read == 0)
+            while (filled < cap)
             {
-                break;
+                if (filled == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, cap));
+                    buffer.AsSpan(0, filled).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var read = await body.ReadAsync(buffer.AsMemory(filled, Math.Min(buffer.Length, cap) - filled), cancellationToken);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                filled += read;
             }
 
-            filled += read;
+            return new LimitedBody(buffer, filled);
         }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
 
-        return buffer.AsMemory(0, filled);
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _buffer, null) is { } buffer)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }

@@ -17,8 +17,12 @@ public sealed class PaymentsFunction(PaymentRequestParser parser, PaymentService
         ArgumentNullException.ThrowIfNull(context);
         var cancellationToken = context.CancellationToken;
 
-        var body = await LimitedBody.ReadAsync(request.Body, PaymentRequestParser.MaxBodyBytes, cancellationToken);
-        var parsed = parser.Parse(body);
+        PaymentRequestParseResult parsed;
+        using (var body = await LimitedBody.ReadAsync(request.Body, PaymentRequestParser.MaxBodyBytes, cancellationToken))
+        {
+            parsed = parser.Parse(body.Bytes);
+        }
+
         if (parsed.Request is not { } payment)
         {
             return await Problems.ValidationAsync(request, parsed.Errors, cancellationToken);

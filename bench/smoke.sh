@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every benchmark once in BenchmarkDotNet's dry mode, the latency-under-faults run with few invocations and the
+# seed comparison in its dry mode, so the benchmarks cannot rot. The figures it prints mean nothing; the full runs
+# (README, "Performance") do.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-prerequisites.sh
+dotnet build -c Release bench/PaymentFunctions.Benchmarks --verbosity quiet
+dotnet run -c Release --no-build --project bench/PaymentFunctions.Benchmarks -- \
+  --filter '*' --job Dry --inProcess --artifacts "$(mktemp -d)" --stopOnFirstError
+dotnet run -c Release --no-build --project bench/PaymentFunctions.Benchmarks -- latency 200
+bench/compare-with-seed.sh --dry
