@@ -24,7 +24,7 @@ python_result="$(/usr/bin/python3 bench/seed_baseline.py "$iterations")"
 
 /usr/bin/python3 - "$artifacts" "$python_result" <<'PY'
 import glob, json, sys
-report = json.load(open(glob.glob(sys.argv[1] + "/results/*-report-full.json")[0]))
+report = json.load(open(glob.glob(sys.argv[1] + "/results/*-report-full*.json")[0]))
 ours = next(b for b in report["Benchmarks"] if b["Method"] == "RecordPayment")
 ours_ns = ours["Statistics"]["Median"]
 allocated = (ours.get("Memory") or {}).get("BytesAllocatedPerOperation")
