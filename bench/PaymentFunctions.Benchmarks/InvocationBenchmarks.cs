@@ -15,6 +15,7 @@ namespace PaymentFunctions.Benchmarks;
 /// latency and failures at zero, with metrics and with metrics switched off. Target: overhead at most 1 µs and 3 %.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class InvocationBenchmarks
 {
     private static readonly byte[] Body = Encoding.UTF8.GetBytes(

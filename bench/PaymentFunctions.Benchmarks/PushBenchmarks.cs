@@ -10,6 +10,7 @@ namespace PaymentFunctions.Benchmarks;
 /// and 10,000 series. Targets: at most 10 ms and 100 ms median. The bytes on the wire are printed in the set-up.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class PushBenchmarks
 {
     private PushgatewayProcess _gateway = null!;

@@ -10,6 +10,7 @@ namespace PaymentFunctions.Benchmarks;
 /// Target: at most 50 ns and 0 bytes allocated. The seed-style line (a label lookup per metric) is the reference.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class RecordPaymentBenchmarks
 {
     private PaymentRequest _request = null!;

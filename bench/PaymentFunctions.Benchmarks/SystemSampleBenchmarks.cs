@@ -7,6 +7,7 @@ namespace PaymentFunctions.Benchmarks;
 
 /// <summary>The timer function's system sample (procfs and cgroups on Linux): time and allocations.</summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class SystemSampleBenchmarks
 {
     private ServiceProvider _services = null!;
