@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using Prometheus;
+
 namespace PaymentFunctions.Metrics;
 
 /// <summary>
@@ -10,6 +13,9 @@ public sealed class FunctionInvocationRecorder(PaymentMetrics metrics, MetricPus
     public const string Success = "success";
     public const string Failure = "failure";
 
+    // Function names come from the app's own function metadata, so these caches stay as small as the app.
+    private readonly ConcurrentDictionary<(string Function, string Outcome), Counter.Child> _invocations = new();
+    private readonly ConcurrentDictionary<string, Histogram.Child> _durations = new(StringComparer.Ordinal);
     private int _invoked;
 
     /// <summary>
@@ -33,8 +39,10 @@ public sealed class FunctionInvocationRecorder(PaymentMetrics metrics, MetricPus
         }
         finally
         {
-            metrics.FunctionDuration.WithLabels(functionName).Observe(timeProvider.GetElapsedTime(started).TotalSeconds);
-            metrics.FunctionInvocations.WithLabels(functionName, outcome).Inc();
+            _durations.GetOrAdd(functionName, static (name, m) => m.FunctionDuration.WithLabels(name), metrics)
+                .Observe(timeProvider.GetElapsedTime(started).TotalSeconds);
+            _invocations.GetOrAdd((functionName, outcome), static (key, m) => m.FunctionInvocations.WithLabels(key.Function, key.Outcome), metrics)
+                .Inc();
             pusher.RequestPush();
         }
     }
