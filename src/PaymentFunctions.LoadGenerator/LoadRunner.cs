@@ -82,7 +82,13 @@ internal sealed class LoadRunner
         {
             for (long n = 0; !stop.IsCancellationRequested; n++)
             {
-                var due = TimeSpan.FromSeconds(n / rate) - Elapsed;
+                var scheduled = TimeSpan.FromSeconds(n / rate);
+                if (_options.Duration is { } duration && scheduled >= duration)
+                {
+                    break; // Request n is due at n / rate: a run of d seconds at r/s starts exactly d x r requests.
+                }
+
+                var due = scheduled - Elapsed;
                 if (due > TimeSpan.Zero)
                 {
                     await Task.Delay(due, _time, stop.Token).ConfigureAwait(false);

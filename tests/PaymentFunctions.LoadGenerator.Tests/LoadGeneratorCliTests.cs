@@ -83,6 +83,18 @@ public sealed class LoadGeneratorCliTests
     }
 
     [Fact]
+    public async Task A_timed_open_run_never_starts_more_than_rate_times_duration_requests()
+    {
+        await using var server = LoopbackPaymentServer.Start(200);
+
+        // 100/s for 0.3 s: requests are due at 0, 0.01, ..., 0.29 s; the one due at 0.30 s is past the duration.
+        var result = await Cli.RunAsync("--url", server.Url.ToString(), "--rate", "100", "--duration", "0.3s", "--json");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.InRange(server.Requests.Count, 1, 30);
+    }
+
+    [Fact]
     public async Task A_scenario_file_decides_the_mix_and_a_seed_repeats_it()
     {
         await using var server = LoopbackPaymentServer.Start(200);
