@@ -538,19 +538,7 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task UntilAsync(string what, Func<Task<bool>> condition)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (stopwatch.Elapsed > Deadline)
-            {
-                throw new TimeoutException($"Timed out after {Deadline} waiting until {what}.");
-            }
-
-            await Task.Delay(100);
-        }
-    }
+    private static Task UntilAsync(string what, Func<Task<bool>> condition) => Poll.UntilAsync(condition, Deadline, what);
 
     /// <summary>A query to run: a name for messages, the key of its expectation, the PromQL, and whether it reads a recorded series.</summary>
     private sealed record Query(string Name, string Key, string Expr, bool ReadsRecording);

@@ -161,17 +161,3 @@ internal static class Measurements
         return $"{scenario}: one push {push.TotalMilliseconds:F0} ms; {invocationMilliseconds.Count} invocations p50 {At(0.5):F3} ms, p99 {At(0.99):F3} ms, max {invocationMilliseconds[^1]:F3} ms";
     }
 }
-
-internal static class Poll
-{
-    /// <summary>Polls a condition until it holds; fails after the deadline.</summary>
-    public static async Task UntilAsync(Func<bool> condition, TimeSpan? deadline = null)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(stopwatch.Elapsed < (deadline ?? TimeSpan.FromSeconds(15)), "condition not met before the deadline");
-            await Task.Delay(20);
-        }
-    }
-}

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using PaymentFunctions.Testing;
 
 namespace PaymentFunctions.Tests.Delivery;
 
