@@ -17,6 +17,7 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
     private readonly MetricPushClient _client;
     private readonly MetricPushOptions _settings;
     private readonly TimeProvider _timeProvider;
+    private readonly PaymentMetrics _metrics;
     private readonly ILogger<MetricPushService> _logger;
     private readonly HttpClient? _ownHttpClient;
     private readonly Channel<bool> _requests = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
@@ -47,6 +48,7 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         _settings = options.Value;
         _timeProvider = timeProvider;
+        _metrics = metrics;
         _logger = logger;
         Func<HttpClient> httpClient;
         if (httpClientFactory is null)
@@ -74,6 +76,7 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        _metrics.InstanceStartTime.Set(_timeProvider.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
         if (!_settings.IsEnabled)
         {
             LogPushDisabled(_logger);

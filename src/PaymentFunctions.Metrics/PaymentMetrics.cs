@@ -94,6 +94,10 @@ public sealed class PaymentMetrics
             "metric_push_duration_seconds",
             "Duration of pushes to the Pushgateway, in seconds.",
             new HistogramConfiguration { Buckets = LatencyBuckets });
+
+        InstanceStartTime = factory.CreateGauge(
+            "process_start_time_seconds",
+            "Unix time at which this app instance started (its pusher started), in seconds.");
     }
 
     /// <summary>The dedicated registry that holds every metric of the app (never the global default).</summary>
@@ -126,4 +130,7 @@ public sealed class PaymentMetrics
     public Gauge PushLastSuccess { get; }
 
     public Histogram PushDuration { get; }
+
+    /// <summary>When this instance started: the fleet panels count instances started per 10 minutes from it.</summary>
+    public Gauge InstanceStartTime { get; }
 }
