@@ -45,8 +45,11 @@ internal sealed class MetricPushClient
         _pipeline = pipeline.AddTimeout(TimeSpan.FromSeconds(settings.TimeoutSeconds)).Build();
     }
 
-    /// <summary>Pushes the registry to <paramref name="groupUrl"/>; throws only when <paramref name="cancellationToken"/> is cancelled.</summary>
-    public async Task<PushOutcome> PushAsync(Uri groupUrl, CancellationToken cancellationToken)
+    /// <summary>
+    /// Pushes the registry to <paramref name="groupUrl"/>; with <paramref name="holdValues"/> every counter and histogram
+    /// goes out at 0 (see <see cref="HeldExposition"/>). Throws only when <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    public async Task<PushOutcome> PushAsync(Uri groupUrl, bool holdValues, CancellationToken cancellationToken)
     {
         var attempts = 0;
         try
@@ -55,7 +58,7 @@ internal sealed class MetricPushClient
                 async token =>
                 {
                     attempts++;
-                    return await SendAsync(groupUrl, token).ConfigureAwait(false);
+                    return await SendAsync(groupUrl, holdValues, token).ConfigureAwait(false);
                 },
                 cancellationToken).ConfigureAwait(false);
             return response.IsSuccessStatusCode
@@ -77,10 +80,15 @@ internal sealed class MetricPushClient
         }
     }
 
-    private async Task<HttpResponseMessage> SendAsync(Uri groupUrl, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendAsync(Uri groupUrl, bool holdValues, CancellationToken cancellationToken)
     {
         var body = new MemoryStream();
         await _metrics.Registry.CollectAndExportAsTextAsync(body, cancellationToken).ConfigureAwait(false);
+        if (holdValues)
+        {
+            body = new MemoryStream(HeldExposition.ZeroCountersAndHistograms(body.GetBuffer().AsSpan(0, (int)body.Length)));
+        }
+
         body.Position = 0;
         using var content = new StreamContent(body);
         content.Headers.ContentType = TextFormat;

@@ -31,6 +31,15 @@ public sealed class MetricPushOptions
     /// </summary>
     public double MinIntervalSeconds { get; set; } = 1;
 
+    /// <summary>
+    /// Seconds after the first push that lands during which counters and histograms are pushed at 0 (gauges as they are),
+    /// so that Prometheus scrapes every series of a new instance at zero before its first value: <c>rate()</c> and
+    /// <c>increase()</c> cannot see a rise to a series' first sample. At least Prometheus' scrape interval plus a margin
+    /// (the shipped prometheus.yml scrapes every 15 s). The final push at shutdown always carries every value.
+    /// 0 pushes values at once (and loses the first values of every new instance on the dashboard).
+    /// </summary>
+    public double FirstValuesDelaySeconds { get; set; } = 20;
+
     /// <summary>Retries of a failed push attempt (connection error, timeout, 5xx, 408, 429) before the push is given up.</summary>
     public int MaxRetryAttempts { get; set; } = 2;
 
@@ -54,6 +63,8 @@ public sealed class MetricPushOptions
 
     /// <summary>The minimum interval in force: never longer than the interval itself.</summary>
     internal TimeSpan EffectiveMinInterval => TimeSpan.FromSeconds(Math.Min(MinIntervalSeconds, IntervalSeconds));
+
+    internal TimeSpan FirstValuesDelay => TimeSpan.FromSeconds(FirstValuesDelaySeconds);
 
     /// <summary>The TTL in force: at least three push intervals, so a live (idle) instance is never expired.</summary>
     internal TimeSpan EffectiveGroupTtl => TimeSpan.FromSeconds(Math.Max(GroupTtlMinutes * 60, 3 * IntervalSeconds));

@@ -63,6 +63,11 @@ internal sealed class MetricPushOptionsValidator : IValidateOptions<MetricPushOp
             failures.Add($"{Prefix}MinIntervalSeconds must be a number of seconds between 0 and 3600.");
         }
 
+        if (!(options.FirstValuesDelaySeconds is >= 0 and <= 3600))
+        {
+            failures.Add($"{Prefix}FirstValuesDelaySeconds must be a number of seconds between 0 and 3600 (at least Prometheus' scrape interval; 0 turns the hold off).");
+        }
+
         if (options.MaxRetryAttempts is < 0 or > 10)
         {
             failures.Add($"{Prefix}MaxRetryAttempts must be a whole number between 0 and 10.");

@@ -11,6 +11,12 @@ namespace PaymentFunctions.Metrics;
 /// most one push is in flight and pushes start at least <see cref="MetricPushOptions.MinIntervalSeconds"/> apart.
 /// On stop one final push runs within <see cref="MetricPushOptions.ShutdownPushSeconds"/>; the group is left in place
 /// for the janitor. Push failures are logged and counted; they never reach an invocation.
+/// <para>
+/// A new instance first creates its whole label space at zero (every <see cref="IMetricSeriesInitializer"/>), pushes at
+/// once, and holds its counters and histograms at 0 for <see cref="MetricPushOptions.FirstValuesDelaySeconds"/> after
+/// that first push landed, so Prometheus scrapes every series at zero before its first value and <c>increase()</c> counts
+/// everything the instance records. The final push always carries the real values.
+/// </para>
 /// </summary>
 public sealed partial class MetricPushService : IHostedService, IDisposable
 {
@@ -18,8 +24,12 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
     private readonly MetricPushOptions _settings;
     private readonly TimeProvider _timeProvider;
     private readonly PaymentMetrics _metrics;
+    private readonly IEnumerable<IMetricSeriesInitializer> _initializers;
     private readonly ILogger<MetricPushService> _logger;
     private readonly HttpClient? _ownHttpClient;
+    private const long Holding = long.MaxValue;
+    private const long Released = long.MinValue;
+
     private readonly Channel<bool> _requests = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
     {
         FullMode = BoundedChannelFullMode.DropWrite,
@@ -30,6 +40,9 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Task _loop = Task.CompletedTask;
     private long _lastPushStarted;
+
+    // When held values may go out (a timestamp): Holding until a first push lands, Released once the hold is over.
+    private long _releaseAt;
     private bool _failing;
     private int _completedPushes;
     private int _disposed;
@@ -43,12 +56,15 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
         IOptions<MetricPushOptions> options,
         TimeProvider timeProvider,
         ILogger<MetricPushService> logger,
-        IHttpClientFactory? httpClientFactory = null)
+        IHttpClientFactory? httpClientFactory = null,
+        IEnumerable<IMetricSeriesInitializer>? initializers = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _settings = options.Value;
         _timeProvider = timeProvider;
         _metrics = metrics;
+        _initializers = initializers ?? [];
+        _releaseAt = _settings.FirstValuesDelaySeconds > 0 ? Holding : Released;
         _logger = logger;
         Func<HttpClient> httpClient;
         if (httpClientFactory is null)
@@ -77,6 +93,11 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _metrics.InstanceStartTime.Set(_timeProvider.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
+        foreach (var initializer in _initializers)
+        {
+            initializer.CreateSeries(_metrics);
+        }
+
         if (!_settings.IsEnabled)
         {
             LogPushDisabled(_logger);
@@ -87,8 +108,13 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
         Instance = instance;
         GroupUrl = GroupingKey.GroupUrl(_settings.ParsedUrl!, _settings.Job, instance);
         _lastPushStarted = _timeProvider.GetTimestamp() - (long)(_settings.EffectiveMinInterval.TotalSeconds * _timeProvider.TimestampFrequency);
+        if (_releaseAt == Holding)
+        {
+            RequestPush(); // The zero push goes out at once: the hold counts from the moment it lands.
+        }
+
         _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
-        LogPushStarted(_logger, GroupUrl, _settings.IntervalSeconds, _settings.EffectiveMinInterval.TotalSeconds);
+        LogPushStarted(_logger, GroupUrl, _settings.IntervalSeconds, _settings.EffectiveMinInterval.TotalSeconds, _settings.FirstValuesDelaySeconds);
         return Task.CompletedTask;
     }
 
@@ -109,7 +135,7 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
             return false;
         }
 
-        return await PushOnceAsync(GroupUrl, cancellationToken).ConfigureAwait(false);
+        return await PushOnceAsync(GroupUrl, final: false, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -126,7 +152,7 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
         try
         {
             await _loop.ConfigureAwait(false);
-            await PushOnceAsync(groupUrl, linked.Token).ConfigureAwait(false);
+            await PushOnceAsync(groupUrl, final: true, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
         {
@@ -156,7 +182,7 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
         {
             while (!stopping.IsCancellationRequested)
             {
-                await WaitForRequestAsync(interval, stopping).ConfigureAwait(false);
+                await WaitForRequestAsync(UntilNextPush(interval), stopping).ConfigureAwait(false);
 
                 var sinceLast = _timeProvider.GetElapsedTime(Interlocked.Read(ref _lastPushStarted));
                 if (sinceLast < minInterval)
@@ -166,7 +192,7 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
 
                 // Requests that arrived until now are served by this push; later ones make the next.
                 _requests.Reader.TryRead(out _);
-                await PushOnceAsync(GroupUrl!, stopping).ConfigureAwait(false);
+                await PushOnceAsync(GroupUrl!, final: false, stopping).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -175,8 +201,26 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
         }
     }
 
+    /// <summary>The interval, or less when the hold ends sooner: the held values go out as soon as they may.</summary>
+    private TimeSpan UntilNextPush(TimeSpan interval)
+    {
+        var releaseAt = Interlocked.Read(ref _releaseAt);
+        if (releaseAt is Holding or Released)
+        {
+            return interval;
+        }
+
+        var untilRelease = TimeSpan.FromSeconds((double)(releaseAt - _timeProvider.GetTimestamp()) / _timeProvider.TimestampFrequency);
+        return untilRelease < interval ? (untilRelease > TimeSpan.Zero ? untilRelease : TimeSpan.Zero) : interval;
+    }
+
     private async Task WaitForRequestAsync(TimeSpan interval, CancellationToken stopping)
     {
+        if (interval <= TimeSpan.Zero)
+        {
+            return;
+        }
+
         using var timeout = new CancellationTokenSource(interval, _timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stopping);
         try
@@ -189,13 +233,20 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
         }
     }
 
-    private async Task<bool> PushOnceAsync(Uri groupUrl, CancellationToken cancellationToken)
+    private async Task<bool> PushOnceAsync(Uri groupUrl, bool final, CancellationToken cancellationToken)
     {
         await _pushGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             Interlocked.Exchange(ref _lastPushStarted, _timeProvider.GetTimestamp());
-            var outcome = await _client.PushAsync(groupUrl, cancellationToken).ConfigureAwait(false);
+            var hold = !final && IsHolding();
+            var outcome = await _client.PushAsync(groupUrl, hold, cancellationToken).ConfigureAwait(false);
+            if (hold && outcome.Success && _releaseAt == Holding)
+            {
+                // The zero push is in the gateway now; one scrape interval later Prometheus has it.
+                Interlocked.Exchange(ref _releaseAt, _timeProvider.GetTimestamp() + (long)(_settings.FirstValuesDelay.TotalSeconds * _timeProvider.TimestampFrequency));
+            }
+
             Report(outcome);
             return outcome.Success;
         }
@@ -204,6 +255,23 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
             Interlocked.Increment(ref _completedPushes);
             _pushGate.Release();
         }
+    }
+
+    private bool IsHolding()
+    {
+        var releaseAt = _releaseAt;
+        if (releaseAt == Released)
+        {
+            return false;
+        }
+
+        if (releaseAt != Holding && _timeProvider.GetTimestamp() >= releaseAt)
+        {
+            Interlocked.Exchange(ref _releaseAt, Released);
+            return false;
+        }
+
+        return true;
     }
 
     private void Report(PushOutcome outcome)
@@ -233,8 +301,8 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Metrics are not pushed: the app setting MetricPush__Url is empty")]
     private static partial void LogPushDisabled(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Pushing metrics to {GroupUrl} after invocations and every {IntervalSeconds} s, at most once per {MinIntervalSeconds} s")]
-    private static partial void LogPushStarted(ILogger logger, Uri groupUrl, double intervalSeconds, double minIntervalSeconds);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pushing metrics to {GroupUrl} after invocations and every {IntervalSeconds} s, at most once per {MinIntervalSeconds} s; counts go out {FirstValuesDelaySeconds} s after the first push, which carries every series at zero")]
+    private static partial void LogPushStarted(ILogger logger, Uri groupUrl, double intervalSeconds, double minIntervalSeconds, double firstValuesDelaySeconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Metric pushes to {GroupUrl} are failing ({Reason} after {Attempts} attempts: {Detail}); values keep accumulating and go out with the next successful push")]
     private static partial void LogPushFailing(ILogger logger, Uri groupUrl, string reason, int attempts, string detail);

@@ -39,6 +39,18 @@ public static class MetricsServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<MetricPushService>());
         services.TryAddSingleton<FunctionInvocationRecorder>();
         services.TryAddSingleton<MetricGroupJanitor>();
+        services.AddSingleton<IMetricSeriesInitializer, PushFailureSeriesInitializer>();
+        return services;
+    }
+
+    /// <summary>
+    /// Names the app's functions, so their invocation series exist at zero from start-up (before the first push), not
+    /// only from their first invocation.
+    /// </summary>
+    public static IServiceCollection AddFunctionSeries(this IServiceCollection services, params string[] functionNames)
+    {
+        ArgumentNullException.ThrowIfNull(functionNames);
+        services.AddSingleton<IMetricSeriesInitializer>(new FunctionSeriesInitializer([.. functionNames]));
         return services;
     }
 }

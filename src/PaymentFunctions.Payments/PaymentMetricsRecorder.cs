@@ -23,7 +23,11 @@ internal sealed class PaymentMetricsRecorder : IPaymentMetricsRecorder
 {
     private const int Success = 0;
     private const int Failed = 1;
-    private static readonly string[] Statuses = ["success", "failed"];
+    /// <summary>The <c>status</c> label values of <c>payment_requests_total</c>.</summary>
+    internal static readonly string[] Statuses = ["success", "failed"];
+
+    /// <summary>The <c>severity</c> label values of <c>errors_total</c>.</summary>
+    internal static readonly string[] Severities = ["high", "medium"];
 
     private readonly PaymentMetrics _metrics;
     private readonly string _gateway;
@@ -75,5 +79,5 @@ internal sealed class PaymentMetricsRecorder : IPaymentMetricsRecorder
     }
 
     public void RecordError(string errorType, bool highSeverity) =>
-        _metrics.Errors.WithLabels(PaymentMetrics.PaymentService, errorType, highSeverity ? "high" : "medium").Inc();
+        _metrics.Errors.WithLabels(PaymentMetrics.PaymentService, errorType, Severities[highSeverity ? 0 : 1]).Inc();
 }

@@ -28,6 +28,7 @@ public static class PaymentsServiceCollectionExtensions
         services.TryAddSingleton<SimulatedConnectionPool>();
         services.TryAddSingleton<PaymentRequestParser>();
         services.TryAddSingleton<IPaymentMetricsRecorder, PaymentMetricsRecorder>();
+        services.AddSingleton<IMetricSeriesInitializer, PaymentSeriesInitializer>();
         services.TryAddSingleton(sp => new PaymentService(
             sp.GetRequiredService<IPaymentGateway>(),
             sp.GetRequiredService<SimulatedConnectionPool>(),

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using PaymentFunctions.Metrics;
 using PaymentFunctions.Payments;
 using PaymentFunctions.SystemMetrics;
 
@@ -12,6 +13,10 @@ public static class FunctionsServiceCollectionExtensions
     {
         services.AddPayments(configuration);
         services.AddSystemMetrics(configuration);
+        services.AddFunctionSeries(
+            nameof(PaymentsFunction.ProcessPayment),
+            nameof(SystemMetricsFunction.SampleSystemMetrics),
+            nameof(MetricJanitorFunction.ExpireStaleMetricGroups));
         return services;
     }
 }

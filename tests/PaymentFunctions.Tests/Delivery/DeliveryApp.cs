@@ -34,6 +34,7 @@ internal sealed class DeliveryApp : IAsyncDisposable
         ["MetricPush:RetryDelaySeconds"] = "0.05",
         ["MetricPush:ShutdownPushSeconds"] = "2",
         ["MetricPush:GroupTtlMinutes"] = "600",
+        ["MetricPush:FirstValuesDelaySeconds"] = "0", // the hold has its own tests (FirstValuesHoldTests)
     };
 
     private readonly ServiceProvider _services;
