@@ -62,6 +62,10 @@ public sealed class PrometheusText
     public double ValueOrZero(string name, params (string Label, string Value)[] labels) =>
         Find(name, labels).Sum(s => s.Value);
 
+    /// <summary>The sum over every sample with this name and labels (a series the app created at zero adds 0).</summary>
+    public double Sum(string name, params (string Label, string Value)[] labels) =>
+        Find(name, labels).Sum(s => s.Value);
+
     /// <summary>Distinct values of one label across a metric's samples.</summary>
     public IReadOnlySet<string> LabelValues(string name, string label) =>
         Samples.Where(s => s.Name == name && s.Labels.ContainsKey(label)).Select(s => s.Labels[label]).ToHashSet();

@@ -47,7 +47,7 @@ public sealed class AuthTests : IAsyncLifetime, IDisposable
         var text = PrometheusText.Parse(await reader.GetStringAsync(new Uri(Gateway.Url, "/metrics")));
         Assert.True(text.HasGroup("payment-functions", "test-instance"));
         Assert.False(text.HasGroup("payment-functions", "intruder"));
-        Assert.Equal(1, text.Value("payment_requests_total", ("instance", "test-instance"), ("status", "success")));
+        Assert.Equal(1, text.Sum("payment_requests_total", ("instance", "test-instance"), ("status", "success")));
         Assert.Equal("https", app.Pusher.GroupUrl!.Scheme);
 
         // The janitor reads and deletes through the same credentials and TLS trust.

@@ -39,13 +39,13 @@ public sealed class ConcurrencyTests(ITestOutputHelper output)
         Assert.True(await app.Pusher.PushNowAsync(CancellationToken.None));
         var text = await gateway.ScrapeAsync();
         const double total = Threads * PaymentsPerThread;
-        Assert.Equal(total, text.Value("payment_requests_total", ("instance", "test-instance"), ("status", "success")));
-        Assert.Equal(total, text.Value("function_invocations_total", ("instance", "test-instance"), ("outcome", "success")));
-        Assert.Equal(total, text.Value("function_duration_seconds_count", ("instance", "test-instance")));
-        Assert.Equal(total, text.Value("payment_duration_seconds_count", ("instance", "test-instance")));
-        Assert.Equal(total, text.Value("payment_amount_usd_count", ("instance", "test-instance")));
-        Assert.Equal(total * 50, text.Value("payment_amount_usd_sum", ("instance", "test-instance")));
-        Assert.Equal(total, text.Value("payment_amount_usd_bucket", ("instance", "test-instance"), ("le", "50")));
-        Assert.Equal(0, text.Value("payment_amount_usd_bucket", ("instance", "test-instance"), ("le", "10")));
+        Assert.Equal(total, text.Sum("payment_requests_total", ("instance", "test-instance"), ("status", "success")));
+        Assert.Equal(total, text.Sum("function_invocations_total", ("instance", "test-instance"), ("outcome", "success")));
+        Assert.Equal(total, text.Sum("function_duration_seconds_count", ("instance", "test-instance")));
+        Assert.Equal(total, text.Sum("payment_duration_seconds_count", ("instance", "test-instance")));
+        Assert.Equal(total, text.Sum("payment_amount_usd_count", ("instance", "test-instance")));
+        Assert.Equal(total * 50, text.Sum("payment_amount_usd_sum", ("instance", "test-instance")));
+        Assert.Equal(total, text.Sum("payment_amount_usd_bucket", ("instance", "test-instance"), ("le", "50")));
+        Assert.Equal(0, text.Sum("payment_amount_usd_bucket", ("instance", "test-instance"), ("le", "10")));
     }
 }

@@ -11,6 +11,7 @@ public sealed class DeliverySettingsTests
     [InlineData(nameof(MetricPushOptions.RetryDelaySeconds), "0")]
     [InlineData(nameof(MetricPushOptions.ShutdownPushSeconds), "5")]
     [InlineData(nameof(MetricPushOptions.GroupTtlMinutes), "0")]
+    [InlineData(nameof(MetricPushOptions.FirstValuesDelaySeconds), "-1")]
     public void An_invalid_delivery_setting_fails_start_up_naming_the_app_setting(string setting, string value)
     {
         var options = new MetricPushOptions { Url = "http://127.0.0.1:9091" };

@@ -26,10 +26,10 @@ public sealed class NothingLostTests
             await PayAsync(app, 5);
 
             var text = await gateway.ScrapeUntilAsync(t => t.ValueOrZero("payment_requests_total", ("instance", "test-instance")) == 30, Gateways.Deadline);
-            Assert.Equal(30, text.Value("payment_requests_total", ("instance", "test-instance"), ("status", "success")));
-            Assert.Equal(30, text.Value("function_invocations_total", ("instance", "test-instance"), ("outcome", "success")));
-            Assert.Equal(30 * 50, text.Value("payment_amount_usd_sum", ("instance", "test-instance")));
-            Assert.Equal(30, text.Value("payment_duration_seconds_count", ("instance", "test-instance")));
+            Assert.Equal(30, text.Sum("payment_requests_total", ("instance", "test-instance"), ("status", "success")));
+            Assert.Equal(30, text.Sum("function_invocations_total", ("instance", "test-instance"), ("outcome", "success")));
+            Assert.Equal(30 * 50, text.Sum("payment_amount_usd_sum", ("instance", "test-instance")));
+            Assert.Equal(30, text.Sum("payment_duration_seconds_count", ("instance", "test-instance")));
         }
         finally
         {
@@ -59,8 +59,8 @@ public sealed class NothingLostTests
             await using var restarted = await PushgatewayProcess.StartAsync(port, $"--persistence.file={file}");
             var text = await restarted.ScrapeAsync();
             Assert.True(text.HasGroup("payment-functions", "test-instance"));
-            Assert.Equal(12, text.Value("payment_requests_total", ("instance", "test-instance"), ("status", "success")));
-            Assert.Equal(12, text.Value("function_invocations_total", ("instance", "test-instance"), ("outcome", "success")));
+            Assert.Equal(12, text.Sum("payment_requests_total", ("instance", "test-instance"), ("status", "success")));
+            Assert.Equal(12, text.Sum("function_invocations_total", ("instance", "test-instance"), ("outcome", "success")));
         }
         finally
         {

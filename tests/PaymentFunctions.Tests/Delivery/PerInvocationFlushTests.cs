@@ -24,7 +24,7 @@ public sealed class PerInvocationFlushTests(ITestOutputHelper output)
         var text = await gateway.ScrapeUntilAsync(
             t => t.ValueOrZero("function_invocations_total", ("instance", "test-instance"), ("outcome", "success")) == 7, Gateways.Deadline);
         Assert.Equal(7, text.Value("function_invocations_total", ("job", Job), ("instance", "test-instance"), ("function", "ProcessPayment"), ("outcome", "success")));
-        Assert.Equal(7, text.Value("payment_requests_total", ("instance", "test-instance"), ("status", "success")));
+        Assert.Equal(7, text.Sum("payment_requests_total", ("instance", "test-instance"), ("status", "success")));
         Assert.Equal(1, text.Value("function_cold_starts_total", ("instance", "test-instance"), ("function", "ProcessPayment")));
         Assert.Equal(7, text.Value("function_duration_seconds_count", ("instance", "test-instance"), ("function", "ProcessPayment")));
         // A push records its own success after it was serialised: the registry has it now, the gateway with the next push.
@@ -80,8 +80,8 @@ public sealed class PerInvocationFlushTests(ITestOutputHelper output)
 
         var text = await gateway.ScrapeAsync();
         Assert.True(text.HasGroup(Job, "test-instance"), "the group stays for Prometheus to scrape; the janitor expires it");
-        Assert.Equal(5, text.Value("function_invocations_total", ("instance", "test-instance"), ("outcome", "success")));
-        Assert.Equal(5, text.Value("payment_requests_total", ("instance", "test-instance"), ("status", "success")));
+        Assert.Equal(5, text.Sum("function_invocations_total", ("instance", "test-instance"), ("outcome", "success")));
+        Assert.Equal(5, text.Sum("payment_requests_total", ("instance", "test-instance"), ("status", "success")));
     }
 
     [Fact]

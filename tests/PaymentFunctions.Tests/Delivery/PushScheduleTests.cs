@@ -28,7 +28,7 @@ public sealed class PushScheduleTests
 
         await Poll.UntilAsync(() => app.Pusher.CompletedPushes == 2);
         var text = await gateway.ScrapeAsync();
-        Assert.Equal(51, text.Value("function_invocations_total", ("instance", "test-instance"), ("outcome", "success")));
+        Assert.Equal(51, text.Sum("function_invocations_total", ("instance", "test-instance"), ("outcome", "success")));
         Assert.Equal(2, app.Pusher.CompletedPushes);
     }
 
