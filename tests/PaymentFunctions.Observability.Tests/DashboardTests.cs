@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using YamlDotNet.RepresentationModel;
 
 namespace PaymentFunctions.Observability.Tests;
@@ -58,6 +59,53 @@ public sealed class DashboardTests
         Assert.StartsWith("job:payment_high_value_ratio:rate5m", exprs["High-value payments (> 1000 USD)"], StringComparison.Ordinal);
         Assert.StartsWith("instance:cpu_usage_percent:avg", exprs["Mean CPU per instance"], StringComparison.Ordinal);
         Assert.StartsWith("instance:memory_usage:ratio", exprs["Memory usage"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_fleet_panels_read_the_fleet_rules_in_their_own_row()
+    {
+        var panels = Dashboard.GetProperty("panels").EnumerateArray().ToList();
+        var row = panels.FindIndex(p => p.GetProperty("title").GetString() == "Fleet (all instances)");
+        Assert.True(row >= 0, "The dashboard has no Fleet row.");
+        Assert.Equal("row", panels[row].GetProperty("type").GetString());
+
+        var fleet = panels.Skip(row + 1).TakeWhile(p => p.GetProperty("type").GetString() != "row")
+            .Select(p => (
+                Title: p.GetProperty("title").GetString(),
+                Type: p.GetProperty("type").GetString(),
+                Expr: p.GetProperty("targets").EnumerateArray().Single().GetProperty("expr").GetString(),
+                Unit: p.GetProperty("fieldConfig").GetProperty("defaults").GetProperty("unit").GetString()))
+            .ToList();
+        Assert.Equal(
+            [
+                ("Live instances", "stat", "job:instances_live:count", "short"),
+                ("Payments per second by status", "timeseries", "job_status:payment_requests:rate5m", "reqps"),
+                ("Instances started per 10 min", "stat", "job:instances_started:count10m", "short"),
+            ],
+            fleet);
+    }
+
+    /// <summary>
+    /// A dead instance's group keeps its last gauge values in the Pushgateway for up to 15 minutes; only the recording
+    /// rules drop instances without a fresh push. So no panel reads a per-instance gauge itself.
+    /// </summary>
+    [Fact]
+    public void No_panel_reads_a_per_instance_gauge_around_the_freshness_filter()
+    {
+        string[] gauges = ["database_connections_active", "database_connections_max", "memory_usage_bytes", "cpu_usage_percent", "process_start_time_seconds"];
+        foreach (var panel in QueryPanels())
+        {
+            foreach (var target in panel.GetProperty("targets").EnumerateArray())
+            {
+                var expr = target.GetProperty("expr").GetString()!;
+                foreach (var gauge in gauges)
+                {
+                    Assert.False(
+                        Regex.IsMatch(expr, $@"(?<![\w:]){gauge}(?![\w:])"),
+                        $"{panel.GetProperty("title").GetString()} reads the gauge {gauge} directly: {expr}");
+                }
+            }
+        }
     }
 
     [Fact]

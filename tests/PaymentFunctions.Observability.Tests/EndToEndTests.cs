@@ -226,6 +226,16 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
         Expected[] cpu = [Expected.Exactly((20.0 + 40.0) / 2, ("instance", Instance))];
         // Pushed every 0.25 s, scraped and evaluated every second: the last accepted push is at most a few seconds old.
         Expected[] pushAge = [Expected.Between(0, 3, ("instance", Instance))];
+        // Only this instance's group is in the gateway, and it pushes every 0.25 s: it is fresh, live, and started within
+        // the last 10 minutes (its process_start_time_seconds was set when its pusher started, at the test's start).
+        Expected[] freshAge = [Expected.Between(0, 3, ("job", Job), ("instance", Instance))];
+        Expected[] live = [Expected.Exactly(1, ("job", Job))];
+        Expected[] started = [Expected.Exactly(1, ("job", Job))];
+        Expected[] paymentsByStatus =
+        [
+            Expected.Rate(succeeded, WindowSeconds, ("job", Job), ("status", "success")),
+            Expected.Rate(Payments.Length - succeeded, WindowSeconds, ("job", Job), ("status", "failed")),
+        ];
         Expected[] pushFailures = failures
             .Select(f => Expected.Exactly(f.Value, ("instance", Instance), ("reason", f.Key)))
             .ToArray();
@@ -259,6 +269,9 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
                 Expected.Exactly(1, ("function", ProcessPayment)),
                 Expected.Exactly(0, ("function", SampleSystemMetrics)),
             ],
+            ["Live instances"] = live,
+            ["Payments per second by status"] = paymentsByStatus,
+            ["Instances started per 10 min"] = started,
 
             // Recording rules, by name.
             ["job:payment_success_ratio:rate5m"] = successRatio,
@@ -270,6 +283,10 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
             ["instance:cpu_usage_percent:avg"] = cpu,
             ["instance:metric_push_age:seconds"] = pushAge,
             ["instance:metric_push_failures:increase10m"] = pushFailures,
+            ["instance:push_age_seconds:fresh"] = freshAge,
+            ["job:instances_live:count"] = live,
+            ["job:instances_started:count10m"] = started,
+            ["job_status:payment_requests:rate5m"] = paymentsByStatus,
         };
     }
 
