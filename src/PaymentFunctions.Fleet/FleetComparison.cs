@@ -120,8 +120,8 @@ public static partial class FleetComparison
     ];
 
     /// <summary>
-    /// Polls until Prometheus' latest scrape of the gateway holds every instance's final values (the raw payment counter
-    /// summed over the job equals the truth, and every instance is present); returns that scrape's timestamp.
+    /// Polls until Prometheus' latest scrape of the gateway holds every instance's final values (each instance's raw
+    /// payment counter, summed over its series, equals what it recorded); returns that scrape's timestamp.
     /// </summary>
     public static async Task<double> WaitForFinalScrapesAsync(PrometheusQueryClient prometheus, FleetResult fleet, TimeSpan deadline, CancellationToken cancellationToken = default)
     {
@@ -129,19 +129,20 @@ public static partial class FleetComparison
         ArgumentNullException.ThrowIfNull(fleet);
         var job = fleet.Settings.Job;
         var stopwatch = Stopwatch.StartNew();
-        var last = "nothing yet";
+        var last = "nothing scraped yet";
         while (true)
         {
             if (await prometheus.ScalarAsync("timestamp(up{job=\"pushgateway\"})", cancellationToken: cancellationToken).ConfigureAwait(false) is { } scrape)
             {
-                var raw = await prometheus.ScalarAsync($"sum(payment_requests_total{{job=\"{job}\"}})", scrape, cancellationToken).ConfigureAwait(false);
-                var instances = await prometheus.ScalarAsync($"count(count by (instance) (payment_requests_total{{job=\"{job}\"}}))", scrape, cancellationToken).ConfigureAwait(false);
-                if (raw == fleet.Totals.Payments && instances == fleet.Instances.Count)
+                var raw = (await prometheus.QueryAsync($"sum by (instance) (payment_requests_total{{job=\"{job}\"}})", scrape, cancellationToken).ConfigureAwait(false))
+                    .ToDictionary(s => s.Label("instance"), s => s.Value, StringComparer.Ordinal);
+                var behind = fleet.Instances.Where(i => raw.GetValueOrDefault(i.Id, -1) != i.Payments).ToList();
+                if (behind.Count == 0)
                 {
                     return scrape;
                 }
 
-                last = $"at {scrape:F3}: {raw} payments of {fleet.Totals.Payments}, {instances} instances of {fleet.Instances.Count}";
+                last = $"at {scrape:F3}, {behind.Count} instances not final yet, e.g. {behind[0].Id}: {raw.GetValueOrDefault(behind[0].Id, double.NaN)} of {behind[0].Payments} payments";
             }
 
             if (stopwatch.Elapsed > deadline)

@@ -71,7 +71,6 @@ public sealed class FleetRunner(TimeProvider timeProvider)
         var payments = host.Services.GetRequiredService<PaymentService>();
         var recorder = host.Services.GetRequiredService<FunctionInvocationRecorder>();
         var metrics = host.Services.GetRequiredService<PaymentMetrics>();
-        var pusher = host.Services.GetRequiredService<MetricPushService>();
 
         foreach (var payment in instance.Payments)
         {
@@ -80,18 +79,12 @@ public sealed class FleetRunner(TimeProvider timeProvider)
         }
 
         await DelayUntilAsync(hostStart, instance.Lifetime, cancellationToken).ConfigureAwait(false);
-        var pushesBeforeStop = pusher.CompletedPushes;
-        var failuresBeforeStop = PushFailures(metrics);
         await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
         truth.ActualLifetime = timeProvider.GetElapsedTime(hostStart);
-        truth.FinalPushLanded = pusher.CompletedPushes > pushesBeforeStop && PushFailures(metrics) == failuresBeforeStop;
         truth.DurationSum = metrics.PaymentDuration.GetAllLabelValues()
             .Sum(labels => metrics.PaymentDuration.WithLabels(labels).Sum);
         return truth;
     }
-
-    private static double PushFailures(PaymentMetrics metrics) =>
-        metrics.PushFailures.GetAllLabelValues().Sum(labels => metrics.PushFailures.WithLabels(labels).Value);
 
     /// <summary>One payment as the function runs it: a decline is an answered request, a gateway timeout a 5xx (failure).</summary>
     private static async Task ProcessAsync(PaymentService payments, FunctionInvocationRecorder recorder, PaymentRequest request, InstanceTruth truth, CancellationToken cancellationToken)

@@ -39,9 +39,6 @@ public sealed class InstanceTruth(PlannedInstance plan)
 
     /// <summary>Wall-clock time from host start to host stop (final push included).</summary>
     public TimeSpan ActualLifetime { get; internal set; }
-
-    /// <summary>Whether the host's final push reached the gateway (it is the only push that carries every value).</summary>
-    public bool FinalPushLanded { get; internal set; }
 }
 
 /// <summary>Sums of the truth over a set of instances.</summary>
