@@ -55,7 +55,7 @@ public sealed record PlannedPayment(TimeSpan Offset, PaymentRequest Request);
 /// <summary>
 /// A deterministic fleet from a seed: lifetimes from <see cref="FleetPlanOptions.MinLifetimeIntervals"/> to
 /// <see cref="FleetPlanOptions.MaxLifetimeIntervals"/> scrape intervals (a quarter below one interval, a quarter between
-/// one and two, the rest two or more), overlapping start offsets, and payments at a steady pace with tier, method and
+/// one and two, the rest two or more, each class's range covered in equal slices), overlapping start offsets, and payments at a steady pace with tier, method and
 /// amount drawn from the seed tutorial's lists (1200 USD is above the 1000 USD high-value and high-severity line).
 /// </summary>
 public sealed class FleetPlan
@@ -96,13 +96,27 @@ public sealed class FleetPlan
         var instances = new List<PlannedInstance>(options.Instances);
         for (var i = 0; i < options.Instances; i++)
         {
-            // Classes by index (every class present), values drawn inside each class's range.
-            var intervals = (i % 4) switch
+            // Classes by index (every class present); inside a class, one draw per equal slice of its range, so the
+            // lifetimes cover the whole range (0.5 to 10 intervals by default) whatever the seed.
+            var (min, max) = (i % 4) switch
             {
-                0 => Between(random, options.MinLifetimeIntervals, 0.95),
-                1 => Between(random, 1.1, 1.9),
-                _ => Between(random, 2.1, options.MaxLifetimeIntervals),
+                0 => (options.MinLifetimeIntervals, 0.95),
+                1 => (1.1, 1.9),
+                _ => (2.1, options.MaxLifetimeIntervals),
             };
+            var members = (i % 4) switch
+            {
+                0 => (options.Instances + 3) / 4,
+                1 => (options.Instances + 2) / 4,
+                _ => ((options.Instances + 1) / 4) + (options.Instances / 4),
+            };
+            var member = (i % 4) switch
+            {
+                0 or 1 => i / 4,
+                _ => (2 * (i / 4)) + ((i % 4) - 2),
+            };
+            var slice = (max - min) / members;
+            var intervals = min + (slice * member) + (slice * random.NextDouble());
             var lifetime = scrape * intervals;
             var start = scrape * Between(random, 0, options.StartSpreadIntervals);
             var count = Math.Max(1, (int)Math.Floor(lifetime.TotalSeconds * options.PaymentsPerSecond));
