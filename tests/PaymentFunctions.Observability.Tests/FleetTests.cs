@@ -59,11 +59,12 @@ public sealed class FleetTests(ITestOutputHelper output)
         var afterAll = after.Report.Get(FleetReport.All, "payments");
         Assert.True(afterAll.Observed > 0.95 * afterAll.Truth, $"After the fix the fleet should be counted nearly whole: {afterAll}");
 
-        // Before: the same fleet is clearly undercounted, also among the long-lived instances.
+        // Before: the same fleet is clearly undercounted, also among the long-lived instances (measured in four runs: 75-82 %
+        // of the fleet, 83-90 % of the long-lived instances; the margins keep the test from flaking on scrape phase).
         var beforeLong = before.Report.Get(longLived, "payments");
         Assert.True(beforeLong.Observed < 0.95 * beforeLong.Truth, $"Before the fix the long-lived instances should be undercounted: {beforeLong}");
         var beforeAll = before.Report.Get(FleetReport.All, "payments");
-        Assert.True(beforeAll.Observed < 0.85 * beforeAll.Truth, $"Before the fix the fleet should be undercounted: {beforeAll}");
+        Assert.True(beforeAll.Observed < 0.9 * beforeAll.Truth, $"Before the fix the fleet should be undercounted: {beforeAll}");
     }
 
     private static async Task<Run> RunAsync(string name, Func<Uri, FleetSettings> settings)
