@@ -4,13 +4,27 @@
 #   scripts/demo.sh                        starts a Pushgateway on a free 127.0.0.1 port (installing it if needed) and stops it after
 #   PUSHGATEWAY_URL=http://host:9091 scripts/demo.sh   uses a gateway that is already running
 #   KEEP_PUSHGATEWAY=1 scripts/demo.sh     leaves the started gateway running, to look at it in a browser
+#   scripts/demo.sh --fleet                a fleet of short-lived instances (issue 9) pushing to the gateway, scraped by a real
+#                                          Prometheus on a free 127.0.0.1 port (the repository's prometheus.yml and rules, 1 s
+#                                          intervals); prints each check's true value beside Prometheus' answer, stops both
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+fleet=""
+if [ "${1:-}" = "--fleet" ]; then
+  fleet=1
+fi
 
 scripts/install-prerequisites.sh
 
 gateway_pid=""
-cleanup() { if [ -n "$gateway_pid" ] && [ -z "${KEEP_PUSHGATEWAY:-}" ]; then kill "$gateway_pid" 2>/dev/null || true; wait "$gateway_pid" 2>/dev/null || true; fi; }
+prometheus_pid=""
+prometheus_dir=""
+cleanup() {
+  if [ -n "$prometheus_pid" ]; then kill "$prometheus_pid" 2>/dev/null || true; wait "$prometheus_pid" 2>/dev/null || true; fi
+  if [ -n "$prometheus_dir" ]; then rm -rf "$prometheus_dir"; fi
+  if [ -n "$gateway_pid" ] && [ -z "${KEEP_PUSHGATEWAY:-}" ]; then kill "$gateway_pid" 2>/dev/null || true; wait "$gateway_pid" 2>/dev/null || true; fi
+}
 trap cleanup EXIT
 
 if [ -z "${PUSHGATEWAY_URL:-}" ]; then
@@ -29,7 +43,27 @@ if [ -z "${PUSHGATEWAY_URL:-}" ]; then
   echo "Started a Pushgateway at ${PUSHGATEWAY_URL} (pid ${gateway_pid})."
 fi
 
-MetricPush__Url="${PUSHGATEWAY_URL}" dotnet run --project src/PaymentFunctions.Demo --no-restore -c Release
+if [ -n "$fleet" ]; then
+  prometheus_dir="$(mktemp -d -t prometheus-fleet.XXXXXX)"
+  prometheus_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+  python3 scripts/render-prometheus-config.py deploy/prometheus/prometheus.yml "${PUSHGATEWAY_URL#*://}" 1s "${prometheus_dir}/prometheus.yml"
+  prometheus --config.file="${prometheus_dir}/prometheus.yml" --storage.tsdb.path="${prometheus_dir}/data" \
+    --web.listen-address="127.0.0.1:${prometheus_port}" >"${prometheus_dir}/prometheus.log" 2>&1 &
+  prometheus_pid=$!
+  PROMETHEUS_URL="http://127.0.0.1:${prometheus_port}"
+  for _ in $(seq 1 300); do
+    curl -fsS "${PROMETHEUS_URL}/-/ready" >/dev/null 2>&1 && break
+    kill -0 "$prometheus_pid" 2>/dev/null || { echo "Prometheus did not start:"; cat "${prometheus_dir}/prometheus.log"; exit 1; }
+    sleep 0.1
+  done
+  curl -fsS "${PROMETHEUS_URL}/-/ready" >/dev/null || { echo "Prometheus at ${PROMETHEUS_URL} is not ready:"; cat "${prometheus_dir}/prometheus.log"; exit 1; }
+  echo "Started Prometheus at ${PROMETHEUS_URL} (pid ${prometheus_pid}), scraping ${PUSHGATEWAY_URL} every second with deploy/prometheus's rules."
+  PUSHGATEWAY_URL="${PUSHGATEWAY_URL}" PROMETHEUS_URL="${PROMETHEUS_URL}" \
+    dotnet run --project src/PaymentFunctions.Demo --no-restore -c Release -- --fleet
+  echo "Stopping the Prometheus this script started."
+else
+  MetricPush__Url="${PUSHGATEWAY_URL}" dotnet run --project src/PaymentFunctions.Demo --no-restore -c Release
+fi
 
 if [ -n "$gateway_pid" ]; then
   if [ -n "${KEEP_PUSHGATEWAY:-}" ]; then

@@ -6,6 +6,12 @@ using PaymentFunctions.Demo;
 using PaymentFunctions.Metrics;
 using PaymentFunctions.Payments;
 
+// With --fleet (scripts/demo.sh --fleet): a fleet of short-lived instances and what Prometheus answers for it.
+if (args.Contains("--fleet"))
+{
+    return await FleetDemo.RunAsync(Console.Out);
+}
+
 // The seed's demo: five payments through the same service, metrics and pusher the functions use,
 // then what the Pushgateway holds for them.
 var builder = Host.CreateApplicationBuilder(args);

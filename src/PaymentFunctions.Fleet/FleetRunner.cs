@@ -1,0 +1,176 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using PaymentFunctions.Metrics;
+using PaymentFunctions.Payments;
+
+namespace PaymentFunctions.Fleet;
+
+/// <summary>How every instance of a fleet pushes, and whether it runs the fix of issue 9.</summary>
+public sealed class FleetSettings
+{
+    public required Uri PushgatewayUrl { get; init; }
+
+    public string Job { get; init; } = "payment-functions";
+
+    /// <summary>MetricPush:FirstValuesDelaySeconds; 0 with <see cref="InitializeSeries"/> off is the behaviour before the fix.</summary>
+    public double FirstValuesDelaySeconds { get; init; } = 1.5;
+
+    /// <summary>Keeps the app's <see cref="IMetricSeriesInitializer"/> registrations; off removes them all (before the fix).</summary>
+    public bool InitializeSeries { get; init; } = true;
+
+    public double PushIntervalSeconds { get; init; } = 1;
+
+    public double PushMinIntervalSeconds { get; init; } = 0.2;
+
+    public double PushTimeoutSeconds { get; init; } = 2;
+
+    public double FailureRate { get; init; } = 0.2;
+
+    public double PremiumFailureRate { get; init; } = 0.1;
+
+    public double TimeoutShare { get; init; } = 0.3;
+
+    public double LatencyScale { get; init; } = 0.02;
+
+    /// <summary>The configuration "before" the fix: no hold, no series created at zero.</summary>
+    public static FleetSettings Before(Uri pushgatewayUrl, string job = "payment-functions") =>
+        new() { PushgatewayUrl = pushgatewayUrl, Job = job, FirstValuesDelaySeconds = 0, InitializeSeries = false };
+}
+
+/// <summary>
+/// Runs a <see cref="FleetPlan"/>: every instance is its own host (the app's payment registrations, its own registry,
+/// pusher and instance id), started at its planned offset, making its payments through its <see cref="PaymentService"/>
+/// inside <see cref="FunctionInvocationRecorder.RecordAsync"/> as the worker middleware does, and stopped after its
+/// lifetime (the host's stop makes the final push). Offsets and paces come from <paramref name="timeProvider"/>.
+/// </summary>
+public sealed class FleetRunner(TimeProvider timeProvider)
+{
+    public const string FunctionName = "ProcessPayment";
+    private const decimal HighSeverityAboveUsd = 1000m;
+
+    public async Task<FleetResult> RunAsync(FleetPlan plan, FleetSettings settings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(settings);
+        var started = timeProvider.GetTimestamp();
+        var runs = plan.Instances.Select(instance => RunInstanceAsync(instance, settings, started, cancellationToken)).ToList();
+        var truths = await Task.WhenAll(runs).ConfigureAwait(false);
+        return new FleetResult(plan, settings, truths);
+    }
+
+    private async Task<InstanceTruth> RunInstanceAsync(PlannedInstance instance, FleetSettings settings, long fleetStart, CancellationToken cancellationToken)
+    {
+        await DelayUntilAsync(fleetStart, instance.StartOffset, cancellationToken).ConfigureAwait(false);
+        var truth = new InstanceTruth(instance);
+        using var host = BuildHost(instance, settings);
+        var hostStart = timeProvider.GetTimestamp();
+        await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        var payments = host.Services.GetRequiredService<PaymentService>();
+        var recorder = host.Services.GetRequiredService<FunctionInvocationRecorder>();
+        var metrics = host.Services.GetRequiredService<PaymentMetrics>();
+
+        foreach (var payment in instance.Payments)
+        {
+            await DelayUntilAsync(hostStart, payment.Offset, cancellationToken).ConfigureAwait(false);
+            await ProcessAsync(payments, recorder, payment.Request, truth, cancellationToken).ConfigureAwait(false);
+        }
+
+        await DelayUntilAsync(hostStart, instance.Lifetime, cancellationToken).ConfigureAwait(false);
+        await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        truth.ActualLifetime = timeProvider.GetElapsedTime(hostStart);
+        truth.DurationSum = metrics.PaymentDuration.GetAllLabelValues()
+            .Sum(labels => metrics.PaymentDuration.WithLabels(labels).Sum);
+        return truth;
+    }
+
+    /// <summary>One payment as the function runs it: a decline is an answered request, a gateway timeout a 5xx (failure).</summary>
+    private static async Task ProcessAsync(PaymentService payments, FunctionInvocationRecorder recorder, PaymentRequest request, InstanceTruth truth, CancellationToken cancellationToken)
+    {
+        var serverError = false;
+        await recorder.RecordAsync(FunctionName, async () =>
+        {
+            try
+            {
+                await payments.ProcessAsync(request, request.OrderId, cancellationToken).ConfigureAwait(false);
+                truth.Succeeded++;
+            }
+            catch (PaymentException ex)
+            {
+                truth.Failed++;
+                if (request.Amount > HighSeverityAboveUsd)
+                {
+                    truth.HighSeverityErrors++;
+                }
+                else
+                {
+                    truth.MediumSeverityErrors++;
+                }
+
+                serverError = ex is GatewayTimeoutException;
+            }
+            finally
+            {
+                truth.DurationCount++;
+                if (request.Amount > HighSeverityAboveUsd)
+                {
+                    truth.AboveThousandUsd++;
+                }
+            }
+        }, () => serverError).ConfigureAwait(false);
+
+        if (serverError)
+        {
+            truth.InvocationsFailed++;
+        }
+        else
+        {
+            truth.InvocationsSucceeded++;
+        }
+    }
+
+    private async Task DelayUntilAsync(long origin, TimeSpan offset, CancellationToken cancellationToken)
+    {
+        var remaining = offset - timeProvider.GetElapsedTime(origin);
+        if (remaining > TimeSpan.Zero)
+        {
+            await Task.Delay(remaining, timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private IHost BuildHost(PlannedInstance instance, FleetSettings settings)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["MetricPush:Url"] = settings.PushgatewayUrl.AbsoluteUri,
+            ["MetricPush:Job"] = settings.Job,
+            ["MetricPush:Instance"] = instance.Id,
+            ["MetricPush:IntervalSeconds"] = Invariant(settings.PushIntervalSeconds),
+            ["MetricPush:MinIntervalSeconds"] = Invariant(settings.PushMinIntervalSeconds),
+            ["MetricPush:FirstValuesDelaySeconds"] = Invariant(settings.FirstValuesDelaySeconds),
+            ["MetricPush:TimeoutSeconds"] = Invariant(settings.PushTimeoutSeconds),
+            ["SimulatedGateway:Seed"] = Invariant(instance.GatewaySeed),
+            ["SimulatedGateway:FailureRate"] = Invariant(settings.FailureRate),
+            ["SimulatedGateway:PremiumFailureRate"] = Invariant(settings.PremiumFailureRate),
+            ["SimulatedGateway:TimeoutShare"] = Invariant(settings.TimeoutShare),
+            ["SimulatedGateway:LatencyScale"] = Invariant(settings.LatencyScale),
+        });
+        builder.Services.AddLogging();
+        builder.Services.AddSingleton(timeProvider);
+        builder.Services.AddPayments(builder.Configuration);
+        builder.Services.AddFunctionSeries(FunctionName);
+        if (!settings.InitializeSeries)
+        {
+            builder.Services.RemoveAll<IMetricSeriesInitializer>();
+        }
+
+        return builder.Build();
+    }
+
+    private static string Invariant(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+}
