@@ -152,6 +152,7 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
         try
         {
             await _loop.ConfigureAwait(false);
+            _metrics.PushFinal.Set(_timeProvider.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
             await PushOnceAsync(groupUrl, final: true, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)

@@ -95,6 +95,10 @@ public sealed class PaymentMetrics
             "Duration of pushes to the Pushgateway, in seconds.",
             new HistogramConfiguration { Buckets = LatencyBuckets });
 
+        PushFinal = factory.CreateGauge(
+            "metric_push_final_timestamp_seconds",
+            "Unix time at which this instance made its final push at shutdown; 0 while it runs.");
+
         InstanceStartTime = factory.CreateGauge(
             "process_start_time_seconds",
             "Unix time at which this app instance started (its pusher started), in seconds.");
@@ -130,6 +134,9 @@ public sealed class PaymentMetrics
     public Gauge PushLastSuccess { get; }
 
     public Histogram PushDuration { get; }
+
+    /// <summary>Set by the final push: the rules tell an instance that stopped from one that went silent.</summary>
+    public Gauge PushFinal { get; }
 
     /// <summary>When this instance started: the fleet panels count instances started per 10 minutes from it.</summary>
     public Gauge InstanceStartTime { get; }

@@ -9,17 +9,19 @@ using Xunit.Abstractions;
 namespace PaymentFunctions.Observability.Tests;
 
 /// <summary>
-/// Two app instances push to a real Pushgateway scraped by a real Prometheus running the repository's configuration and
-/// rules (scraped and evaluated every second). Both report 95 % memory, so MemoryUsageHigh is pending for both. One
-/// stops: its group stays in the gateway with its last values (only the janitor deletes groups), yet its alert, its
-/// memory ratio and its place in the live count must go within the 30 s freshness window of the recording rules, while
-/// the other instance, idle but heartbeating, keeps its alert.
+/// Three app instances push to a real Pushgateway scraped by a real Prometheus running the repository's configuration
+/// and rules (scraped and evaluated every second). All report 95 % memory, so MemoryUsageHigh is pending for all. One is
+/// killed (no final push), one stops gracefully (its final push says so): both groups stay in the gateway with their last
+/// values (only the janitor deletes groups), yet their alerts, memory ratios and places in the live count must go: the
+/// stopped one's at once, the killed one's when its last push leaves the 30 s freshness window of the recording rules.
+/// The third, idle but heartbeating, keeps its alert.
 /// </summary>
 public sealed class DeadInstanceTests(ITestOutputHelper output)
 {
     private const string Job = "payment-functions";
     private const string InstanceA = "dead-instance-a";
     private const string InstanceB = "live-instance-b";
+    private const string InstanceC = "stopped-instance-c";
 
     /// <summary>instance:push_age_seconds:fresh in recording.yml.</summary>
     private static readonly TimeSpan FreshnessWindow = TimeSpan.FromSeconds(30);
@@ -30,7 +32,7 @@ public sealed class DeadInstanceTests(ITestOutputHelper output)
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task A_stopped_instance_leaves_the_memory_alert_and_the_live_count_within_the_freshness_window_while_its_group_stays()
+    public async Task A_killed_instance_leaves_the_memory_alert_and_the_live_count_within_the_freshness_window_a_stopped_one_at_once_while_their_groups_stay()
     {
         await using var pushgateway = await PushgatewayProcess.StartAsync();
         await using var prometheus = await PrometheusProcess.StartAsync(
@@ -41,33 +43,53 @@ public sealed class DeadInstanceTests(ITestOutputHelper output)
 
         using var hostA = BuildApp(pushgateway.Url, InstanceA);
         using var hostB = BuildApp(pushgateway.Url, InstanceB);
-        var runningA = false;
+        using var hostC = BuildApp(pushgateway.Url, InstanceC);
         var runningB = false;
+        var runningC = false;
         try
         {
             await hostA.StartAsync();
-            runningA = true;
             await hostB.StartAsync();
             runningB = true;
-            hostA.Services.GetRequiredService<SystemMetricsSampler>().Sample();
-            hostB.Services.GetRequiredService<SystemMetricsSampler>().Sample();
+            await hostC.StartAsync();
+            runningC = true;
+            foreach (var host in new[] { hostA, hostB, hostC })
+            {
+                host.Services.GetRequiredService<SystemMetricsSampler>().Sample();
+            }
 
-            // 1. Both push 95 % memory: MemoryUsageHigh is pending (its for: is 5 minutes) for both; both are live.
+            // 1. All push 95 % memory: MemoryUsageHigh is pending (its for: is 5 minutes) for all; all are live.
             await Poll.UntilAsync(
-                async () => (await PendingMemoryAlertsAsync(prometheus)).SetEquals([InstanceA, InstanceB]),
+                async () => (await PendingMemoryAlertsAsync(prometheus)).SetEquals([InstanceA, InstanceB, InstanceC]),
                 Deadline,
-                $"MemoryUsageHigh is pending for {InstanceA} and {InstanceB}");
+                $"MemoryUsageHigh is pending for {InstanceA}, {InstanceB} and {InstanceC}");
             await Poll.UntilAsync(
-                async () => (await LiveCountAsync(prometheus)) == 2,
+                async () => (await LiveCountAsync(prometheus)) == 3,
                 Deadline,
-                "job:instances_live:count is 2");
+                "job:instances_live:count is 3");
 
-            // 2. A stops (its final push is its last); nothing deletes its group.
-            await hostA.StopAsync();
-            runningA = false;
+            // 2. A is killed: disposed without a stop, so no final push; C stops gracefully (its final push says so).
+            //    Nothing deletes their groups.
+            hostA.Dispose();
+            await hostC.StopAsync();
+            runningC = false;
+            var stoppedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
             var lastPushA = (await pushgateway.ScrapeAsync()).Value("push_time_seconds", ("job", Job), ("instance", InstanceA));
+            Assert.Equal(0, (await pushgateway.ScrapeAsync()).Value("metric_push_final_timestamp_seconds", ("job", Job), ("instance", InstanceA)));
+            Assert.True((await pushgateway.ScrapeAsync()).Value("metric_push_final_timestamp_seconds", ("job", Job), ("instance", InstanceC)) > 0);
 
-            // 3. A's alert goes once its last push is out of the window; B's stays.
+            // 3. C's alert goes at once: one scrape and two evaluations, far inside the window.
+            await Poll.UntilAsync(
+                async () => !(await PendingMemoryAlertsAsync(prometheus)).Contains(InstanceC),
+                Margin,
+                $"MemoryUsageHigh for {InstanceC}, which stopped gracefully, is gone");
+            var stoppedGoneAfter = (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0) - stoppedAt;
+            output.WriteLine($"MemoryUsageHigh for {InstanceC} (stopped) left {stoppedGoneAfter.ToString("F2", CultureInfo.InvariantCulture)} s after its stop.");
+            Assert.True(
+                (await PendingMemoryAlertsAsync(prometheus)).Contains(InstanceA),
+                $"{InstanceA} was killed without a final push: it stays until its last push leaves the window.");
+
+            // 4. A's alert goes once its last push is out of the window; B's stays.
             var goneAfter = double.NaN;
             IReadOnlySet<string> pendingWhenGone = new HashSet<string>();
             await Poll.UntilAsync(
@@ -91,32 +113,33 @@ public sealed class DeadInstanceTests(ITestOutputHelper output)
             Assert.InRange(goneAfter, FreshnessWindow.TotalSeconds - 1, (FreshnessWindow + Margin).TotalSeconds);
             Assert.Equal([InstanceB], pendingWhenGone.Order(StringComparer.Ordinal));
 
-            // 4. The gauge rule and the live count keep only B (recorded in the same evaluation that dropped A).
+            // 5. The gauge rule and the live count keep only B (recorded in the same evaluation that dropped A).
             var memory = await prometheus.QueryAsync("instance:memory_usage:ratio");
             Assert.Equal(
                 [$"{InstanceB}=0.95"],
                 memory.Select(s => $"{s.Labels["instance"]}={s.Value.ToString("R", CultureInfo.InvariantCulture)}"));
             Assert.Equal(1, await LiveCountAsync(prometheus));
 
-            // 5. ... while the gateway still serves A's group, frozen at its last push and its 95 % memory.
+            // 6. ... while the gateway still serves A's and C's groups, frozen at its last push and its 95 % memory.
             var gateway = await pushgateway.ScrapeAsync();
             Assert.Equal(lastPushA, gateway.Value("push_time_seconds", ("job", Job), ("instance", InstanceA)));
             Assert.Equal(950, gateway.Value("memory_usage_bytes", ("job", Job), ("instance", InstanceA), ("type", "used")));
             Assert.Equal(1000, gateway.Value("memory_usage_bytes", ("job", Job), ("instance", InstanceA), ("type", "total")));
+            Assert.Equal(950, gateway.Value("memory_usage_bytes", ("job", Job), ("instance", InstanceC), ("type", "used")));
             Assert.True(
                 gateway.Value("push_time_seconds", ("job", Job), ("instance", InstanceB)) > lastPushA,
                 $"{InstanceB} stopped heartbeating.");
         }
         finally
         {
-            if (runningA)
-            {
-                await hostA.StopAsync();
-            }
-
             if (runningB)
             {
                 await hostB.StopAsync();
+            }
+
+            if (runningC)
+            {
+                await hostC.StopAsync();
             }
         }
     }

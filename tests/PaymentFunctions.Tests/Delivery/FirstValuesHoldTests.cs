@@ -94,12 +94,15 @@ public sealed class FirstValuesHoldTests
         await using var gateway = await Gateways.StartAsync(port);
         clock.Advance(TimeSpan.FromSeconds(1));
         await Poll.UntilAsync(() => app.Pusher.CompletedPushes == 2, what: "the first push that lands");
-        Assert.Equal(0, (await gateway.ScrapeAsync()).Sum("payment_requests_total", ("instance", Instance)));
+        var held = await gateway.ScrapeAsync();
+        Assert.Equal(0, held.Sum("payment_requests_total", ("instance", Instance)));
+        Assert.Equal(0, held.Value("metric_push_final_timestamp_seconds", ("instance", Instance)));
 
         await app.StopAsync();
         var final = await gateway.ScrapeAsync();
         Assert.Equal(1, final.Sum("payment_requests_total", ("instance", Instance)));
         Assert.Equal(1, final.Sum("function_invocations_total", ("instance", Instance)));
+        Assert.Equal(clock.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0, final.Value("metric_push_final_timestamp_seconds", ("instance", Instance)));
     }
 
     [Fact]
