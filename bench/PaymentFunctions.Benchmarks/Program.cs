@@ -7,6 +7,7 @@ namespace PaymentFunctions.Benchmarks;
 /// dotnet run -c Release --project bench/PaymentFunctions.Benchmarks -- --filter '*'              all benchmarks, full runs
 /// dotnet run -c Release --project bench/PaymentFunctions.Benchmarks -- --filter '*' --job Dry    smoke: each once
 /// dotnet run -c Release --project bench/PaymentFunctions.Benchmarks -- latency [invocations]     p50/p99 under gateway faults
+/// dotnet run -c Release --project bench/PaymentFunctions.Benchmarks -- series [groups]            what each instance costs Prometheus
 /// </summary>
 public static class BenchmarkProgram
 {
@@ -15,6 +16,11 @@ public static class BenchmarkProgram
         if (args.Length > 0 && args[0] == "latency")
         {
             return await LatencyUnderFaults.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5000);
+        }
+
+        if (args.Length > 0 && args[0] == "series")
+        {
+            return await SeriesChurn.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000);
         }
 
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args).ToList();
