@@ -65,9 +65,10 @@ public sealed record RecordingRule(string Record, string Expr)
     public const string MeanLatency = "gateway:payment_duration_seconds:mean5m";
     public const string ErrorRate = "job_severity:errors:rate5m";
     public const string HighValueRatio = "job:payment_high_value_ratio:rate5m";
+    public const string PaymentRate = "job_status:payment_requests:rate5m";
 
-    /// <summary>The four payment panels of the dashboard read these recorded series.</summary>
-    public static readonly string[] PaymentPanels = [SuccessRatio, MeanLatency, ErrorRate, HighValueRatio];
+    /// <summary>The dashboard's payment panels read these recorded series.</summary>
+    public static readonly string[] PaymentPanels = [SuccessRatio, MeanLatency, ErrorRate, HighValueRatio, PaymentRate];
 
     /// <summary>The payment panels' rules from a rule file (deploy/prometheus/rules/recording.yml).</summary>
     public static IReadOnlyList<RecordingRule> LoadPaymentPanels(string ruleFile)
@@ -238,6 +239,11 @@ public static partial class FleetComparison
                     var seconds = RangeSeconds(rule.Expr);
                     checks.Add(new FleetCheck(scope, panel + " severity=high", expr, truth.HighSeverityErrors / seconds, Pick(result, "severity", "high")));
                     checks.Add(new FleetCheck(scope, panel + " severity=medium", expr, truth.MediumSeverityErrors / seconds, Pick(result, "severity", "medium")));
+                    break;
+                case RecordingRule.PaymentRate:
+                    var window = RangeSeconds(rule.Expr);
+                    checks.Add(new FleetCheck(scope, panel + " status=success", expr, truth.Succeeded / window, Pick(result, "status", "success")));
+                    checks.Add(new FleetCheck(scope, panel + " status=failed", expr, truth.Failed / window, Pick(result, "status", "failed")));
                     break;
                 default:
                     throw new InvalidOperationException($"No truth is known for {rule.Record}.");
