@@ -27,36 +27,38 @@ cleanup() {
 }
 trap cleanup EXIT
 
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+
+# wait_ready NAME URL PID LOG: polls URL/-/ready (bounded) while the process lives; prints its log and fails otherwise.
+wait_ready() {
+  for _ in $(seq 1 300); do
+    curl -fsS "$2/-/ready" >/dev/null 2>&1 && return 0
+    kill -0 "$3" 2>/dev/null || { echo "$1 did not start:"; cat "$4"; exit 1; }
+    sleep 0.1
+  done
+  echo "$1 at $2 is not ready:"; cat "$4"; exit 1
+}
+
 if [ -z "${PUSHGATEWAY_URL:-}" ]; then
-  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+  port="$(free_port)"
   log="$(mktemp -t pushgateway.XXXXXX.log)"
   # Debian's build persists to a machine-wide file by default; this throw-away gateway keeps nothing.
   prometheus-pushgateway --web.listen-address="127.0.0.1:${port}" --persistence.file= >"$log" 2>&1 &
   gateway_pid=$!
   PUSHGATEWAY_URL="http://127.0.0.1:${port}"
-  for _ in $(seq 1 100); do
-    curl -fsS "${PUSHGATEWAY_URL}/-/ready" >/dev/null 2>&1 && break
-    kill -0 "$gateway_pid" 2>/dev/null || { echo "The Pushgateway did not start:"; cat "$log"; exit 1; }
-    sleep 0.1
-  done
-  curl -fsS "${PUSHGATEWAY_URL}/-/ready" >/dev/null || { echo "The Pushgateway at ${PUSHGATEWAY_URL} is not ready:"; cat "$log"; exit 1; }
+  wait_ready "The Pushgateway" "$PUSHGATEWAY_URL" "$gateway_pid" "$log"
   echo "Started a Pushgateway at ${PUSHGATEWAY_URL} (pid ${gateway_pid})."
 fi
 
 if [ -n "$fleet" ]; then
   prometheus_dir="$(mktemp -d -t prometheus-fleet.XXXXXX)"
-  prometheus_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+  prometheus_port="$(free_port)"
   python3 scripts/render-prometheus-config.py deploy/prometheus/prometheus.yml "${PUSHGATEWAY_URL#*://}" 1s "${prometheus_dir}/prometheus.yml"
   prometheus --config.file="${prometheus_dir}/prometheus.yml" --storage.tsdb.path="${prometheus_dir}/data" \
     --web.listen-address="127.0.0.1:${prometheus_port}" >"${prometheus_dir}/prometheus.log" 2>&1 &
   prometheus_pid=$!
   PROMETHEUS_URL="http://127.0.0.1:${prometheus_port}"
-  for _ in $(seq 1 300); do
-    curl -fsS "${PROMETHEUS_URL}/-/ready" >/dev/null 2>&1 && break
-    kill -0 "$prometheus_pid" 2>/dev/null || { echo "Prometheus did not start:"; cat "${prometheus_dir}/prometheus.log"; exit 1; }
-    sleep 0.1
-  done
-  curl -fsS "${PROMETHEUS_URL}/-/ready" >/dev/null || { echo "Prometheus at ${PROMETHEUS_URL} is not ready:"; cat "${prometheus_dir}/prometheus.log"; exit 1; }
+  wait_ready "Prometheus" "$PROMETHEUS_URL" "$prometheus_pid" "${prometheus_dir}/prometheus.log"
   echo "Started Prometheus at ${PROMETHEUS_URL} (pid ${prometheus_pid}), scraping ${PUSHGATEWAY_URL} every second with deploy/prometheus's rules."
   PUSHGATEWAY_URL="${PUSHGATEWAY_URL}" PROMETHEUS_URL="${PROMETHEUS_URL}" \
     dotnet run --project src/PaymentFunctions.Demo --no-restore -c Release -- --fleet

@@ -7,6 +7,10 @@ namespace PaymentFunctions.Fleet;
 public sealed record PromSeries(IReadOnlyDictionary<string, string> Labels, double Value)
 {
     public string Label(string name) => Labels.TryGetValue(name, out var value) ? value : string.Empty;
+
+    public override string ToString() =>
+        "{" + string.Join(",", Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}=\"{l.Value}\"")) + "} "
+        + Value.ToString("R", CultureInfo.InvariantCulture);
 }
 
 /// <summary>A small client of Prometheus' HTTP API: instant queries (POST /api/v1/query) and Prometheus' own /metrics.</summary>

@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using PaymentFunctions.Fleet;
 using PaymentFunctions.Metrics;
 using PaymentFunctions.Payments;
 using PaymentFunctions.SystemMetrics;
@@ -418,7 +419,7 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
             var report = new StringBuilder();
             foreach (var query in queries)
             {
-                IReadOnlyList<PromSample> result;
+                IReadOnlyList<PromSeries> result;
                 try
                 {
                     result = await prometheus.QueryAsync(query.Expr, scrape);
@@ -456,7 +457,7 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
     }
 
     /// <summary>Null when the result has exactly the expected series with the expected values; else what is wrong.</summary>
-    private static string? Check(Query query, IReadOnlyList<PromSample> result, Expected[] expected)
+    private static string? Check(Query query, IReadOnlyList<PromSeries> result, Expected[] expected)
     {
         if (result.Count == 0)
         {

@@ -1,16 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
+using PaymentFunctions.Fleet;
 using YamlDotNet.RepresentationModel;
 
 namespace PaymentFunctions.Testing;
-
-/// <summary>One sample of a PromQL query result: the series' labels, its value and the evaluation time.</summary>
-public sealed record PromSample(IReadOnlyDictionary<string, string> Labels, double Value, double Timestamp)
-{
-    public override string ToString() =>
-        "{" + string.Join(",", Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}=\"{l.Value}\"")) + "} "
-        + Value.ToString("R", CultureInfo.InvariantCulture);
-}
 
 /// <summary>
 /// A real <c>prometheus</c> on a free 127.0.0.1 port, with its TSDB in a temporary directory, running a configuration
@@ -20,6 +13,7 @@ public sealed record PromSample(IReadOnlyDictionary<string, string> Labels, doub
 public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
 {
     private readonly HttpClient _http;
+    private readonly PrometheusQueryClient _query;
     private readonly string _directory;
 
     private PrometheusProcess(int port, string directory, IEnumerable<string> arguments)
@@ -28,6 +22,7 @@ public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
         Url = new Uri($"http://127.0.0.1:{port}");
         _directory = directory;
         _http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(10) };
+        _query = new PrometheusQueryClient(_http);
     }
 
     /// <summary>The binary: <c>PROMETHEUS_BIN</c>, else <c>prometheus</c> on PATH (Debian package).</summary>
@@ -119,33 +114,7 @@ public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
     }
 
     /// <summary>Runs an instant query (at <paramref name="time"/>, Unix seconds, or now); fails with Prometheus' error.</summary>
-    public async Task<IReadOnlyList<PromSample>> QueryAsync(string query, double? time = null)
-    {
-        var parameters = new Dictionary<string, string> { ["query"] = query };
-        if (time is { } t)
-        {
-            parameters["time"] = t.ToString("0.###", CultureInfo.InvariantCulture);
-        }
-
-        using var content = new FormUrlEncodedContent(parameters);
-        using var response = await _http.PostAsync(new Uri("/api/v1/query", UriKind.Relative), content);
-        var body = await response.Content.ReadAsStringAsync();
-        using var document = JsonDocument.Parse(body);
-        var root = document.RootElement;
-        if (root.GetProperty("status").GetString() != "success")
-        {
-            throw new InvalidOperationException($"Query failed: {query}\n{body}");
-        }
-
-        var data = root.GetProperty("data");
-        var result = data.GetProperty("result");
-        return data.GetProperty("resultType").GetString() switch
-        {
-            "vector" => result.EnumerateArray().Select(s => ToSample(s.GetProperty("metric"), s.GetProperty("value"))).ToList(),
-            "scalar" => [ToSample(null, result)],
-            var other => throw new InvalidOperationException($"Query {query} returned a {other}, not an instant vector or scalar."),
-        };
-    }
+    public Task<IReadOnlyList<PromSeries>> QueryAsync(string query, double? time = null) => _query.QueryAsync(query, time);
 
     /// <summary>GETs an API path (for example <c>/api/v1/rules</c>) and returns its <c>data</c>.</summary>
     public async Task<JsonElement> GetDataAsync(string pathAndQuery)
@@ -171,26 +140,4 @@ public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
 
     private static YamlScalarNode Duration(TimeSpan value) =>
         new(((long)value.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms");
-
-    private static PromSample ToSample(JsonElement? metric, JsonElement value)
-    {
-        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (metric is { } m)
-        {
-            foreach (var label in m.EnumerateObject())
-            {
-                labels[label.Name] = label.Value.GetString()!;
-            }
-        }
-
-        var text = value[1].GetString()!;
-        var parsed = text switch
-        {
-            "+Inf" => double.PositiveInfinity,
-            "-Inf" => double.NegativeInfinity,
-            "NaN" => double.NaN,
-            _ => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture),
-        };
-        return new PromSample(labels, parsed, value[0].GetDouble());
-    }
 }
