@@ -99,9 +99,10 @@ public sealed class PaymentMetrics
             "metric_push_final_timestamp_seconds",
             "Unix time at which this instance made its final push at shutdown; 0 while it runs.");
 
+        // The standard help text: the Pushgateway exports its own process_start_time_seconds and rewrites (and logs) any other.
         InstanceStartTime = factory.CreateGauge(
             "process_start_time_seconds",
-            "Unix time at which this app instance started (its pusher started), in seconds.");
+            "Start time of the process since unix epoch in seconds.");
     }
 
     /// <summary>The dedicated registry that holds every metric of the app (never the global default).</summary>
@@ -138,6 +139,9 @@ public sealed class PaymentMetrics
     /// <summary>Set by the final push: the rules tell an instance that stopped from one that went silent.</summary>
     public Gauge PushFinal { get; }
 
-    /// <summary>When this instance started: the fleet panels count instances started per 10 minutes from it.</summary>
+    /// <summary>
+    /// When this instance started (set when its pusher starts): the fleet panels count instances started per 10 minutes
+    /// from it. The standard name and help text, which the Pushgateway's own metric of that name has too.
+    /// </summary>
     public Gauge InstanceStartTime { get; }
 }

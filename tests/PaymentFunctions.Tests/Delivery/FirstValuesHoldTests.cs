@@ -44,6 +44,9 @@ public sealed class FirstValuesHoldTests
                 || s.Name.StartsWith("errors_", StringComparison.Ordinal) || s.Name.StartsWith("function_", StringComparison.Ordinal))),
             s => Assert.Equal(0, s.Value));
         Assert.Equal(1_800_000_000, text.Value("process_start_time_seconds", group));
+
+        // Nothing the app pushes clashes with the gateway's own metrics (same name, other help text or type).
+        Assert.DoesNotContain("overlap", gateway.Output, StringComparison.Ordinal);
     }
 
     [Fact]
