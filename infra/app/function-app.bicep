@@ -180,6 +180,12 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
           value: '5'
         }
         {
+          // Counts of a new instance go out once Prometheus scraped its zero push: the scrape interval of
+          // prometheus.bicep (15 s) plus a margin. Raise both together (docs/fleet.md).
+          name: 'MetricPush__FirstValuesDelaySeconds'
+          value: '20'
+        }
+        {
           name: 'MetricPush__GroupTtlMinutes'
           value: '30'
         }

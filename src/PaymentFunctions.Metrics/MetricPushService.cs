@@ -20,6 +20,10 @@ namespace PaymentFunctions.Metrics;
 /// </summary>
 public sealed partial class MetricPushService : IHostedService, IDisposable
 {
+    // Values of _releaseAt besides a timestamp.
+    private const long Holding = long.MaxValue;
+    private const long Released = long.MinValue;
+
     private readonly MetricPushClient _client;
     private readonly MetricPushOptions _settings;
     private readonly TimeProvider _timeProvider;
@@ -27,9 +31,6 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
     private readonly IEnumerable<IMetricSeriesInitializer> _initializers;
     private readonly ILogger<MetricPushService> _logger;
     private readonly HttpClient? _ownHttpClient;
-    private const long Holding = long.MaxValue;
-    private const long Released = long.MinValue;
-
     private readonly Channel<bool> _requests = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
     {
         FullMode = BoundedChannelFullMode.DropWrite,
