@@ -25,15 +25,3 @@ internal sealed class FunctionSeriesInitializer(IReadOnlyList<string> functionNa
         }
     }
 }
-
-/// <summary>The push failure series of every reason the pusher can report.</summary>
-internal sealed class PushFailureSeriesInitializer : IMetricSeriesInitializer
-{
-    public void CreateSeries(PaymentMetrics metrics)
-    {
-        foreach (var reason in PushTelemetryHandler.Reasons)
-        {
-            metrics.PushFailures.WithLabels(reason);
-        }
-    }
-}

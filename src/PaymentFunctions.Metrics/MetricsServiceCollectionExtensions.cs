@@ -39,7 +39,6 @@ public static class MetricsServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<MetricPushService>());
         services.TryAddSingleton<FunctionInvocationRecorder>();
         services.TryAddSingleton<MetricGroupJanitor>();
-        services.AddSingleton<IMetricSeriesInitializer, PushFailureSeriesInitializer>();
         return services;
     }
 

@@ -15,6 +15,10 @@ public sealed class PaymentMetrics
     private static readonly double[] AmountBuckets = [1, 10, 50, 100, 500, 1000, 5000];
     private static readonly double[] LatencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+    // No panel or rule reads push latency quantiles: a few buckets around the 50 ms target and the push timeout keep
+    // the distribution readable at 4 buckets instead of 11 (7 fewer series on every instance of a fleet).
+    private static readonly double[] PushBuckets = [0.01, 0.05, 0.25, 1];
+
     public PaymentMetrics()
         : this(Prometheus.Metrics.NewCustomRegistry())
     {
@@ -93,7 +97,7 @@ public sealed class PaymentMetrics
         PushDuration = factory.CreateHistogram(
             "metric_push_duration_seconds",
             "Duration of pushes to the Pushgateway, in seconds.",
-            new HistogramConfiguration { Buckets = LatencyBuckets });
+            new HistogramConfiguration { Buckets = PushBuckets });
 
         PushFinal = factory.CreateGauge(
             "metric_push_final_timestamp_seconds",

@@ -35,9 +35,6 @@ internal sealed class PushTelemetryHandler(PaymentMetrics metrics, TimeProvider 
         }
     }
 
-    /// <summary>Every failure reason label value, the fixed set the two methods below choose from.</summary>
-    internal static readonly string[] Reasons = ["unauthorized", "rejected", "server_error", "timeout", "connection", "transport", "other"];
-
     /// <summary>The failure reason label for a response status: one of a fixed, small set.</summary>
     internal static string ReasonFor(HttpStatusCode status) => (int)status switch
     {
