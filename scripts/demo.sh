@@ -42,8 +42,9 @@ wait_ready() {
 if [ -z "${PUSHGATEWAY_URL:-}" ]; then
   port="$(free_port)"
   log="$(mktemp -t pushgateway.XXXXXX.log)"
-  # Debian's build persists to a machine-wide file by default; this throw-away gateway keeps nothing.
-  prometheus-pushgateway --web.listen-address="127.0.0.1:${port}" --persistence.file= >"$log" 2>&1 &
+  # Debian's build persists to a machine-wide file by default; this throw-away gateway keeps nothing. It runs as
+  # shipped (docker-compose.yml, infra/app/pushgateway.bicep): without the per-push consistency check.
+  prometheus-pushgateway --web.listen-address="127.0.0.1:${port}" --persistence.file= --push.disable-consistency-check >"$log" 2>&1 &
   gateway_pid=$!
   PUSHGATEWAY_URL="http://127.0.0.1:${port}"
   wait_ready "The Pushgateway" "$PUSHGATEWAY_URL" "$gateway_pid" "$log"

@@ -1,3 +1,5 @@
+using YamlDotNet.RepresentationModel;
+
 namespace PaymentFunctions.Observability.Tests;
 
 /// <summary>The deployable files pass their own tools: promtool for Prometheus, docker-compose for the local stack.</summary>
@@ -21,6 +23,24 @@ public sealed class ToolChecks
             "docker-compose",
             ["-f", "docker-compose.yml", "config", "--quiet"],
             new Dictionary<string, string?> { ["GRAFANA_ADMIN_PASSWORD"] = "compose-config-check-only" });
+
+    [Fact]
+    public async Task The_compose_pushgateway_runs_without_the_per_push_consistency_check()
+    {
+        // What docker-compose resolves, not the file's text: the pushgateway service's command as the container gets it.
+        var (exitCode, output) = await Repository.RunAsync(
+            "docker-compose",
+            ["-f", "docker-compose.yml", "config"],
+            new Dictionary<string, string?> { ["GRAFANA_ADMIN_PASSWORD"] = "compose-config-check-only" });
+        Assert.True(exitCode == 0, output);
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(output[output.IndexOf("services:", StringComparison.Ordinal)..]));
+        var services = (YamlMappingNode)((YamlMappingNode)yaml.Documents[0].RootNode).Children["services"];
+        var command = (YamlSequenceNode)((YamlMappingNode)services.Children["pushgateway"]).Children["command"];
+
+        // Issue 10: with the check a push costs O(everything the gateway holds); 1,000 instances need it off.
+        Assert.Contains("--push.disable-consistency-check", command.Children.Select(c => ((YamlScalarNode)c).Value));
+    }
 
     [Fact]
     public async Task Docker_compose_config_refuses_a_stack_without_a_grafana_admin_password()

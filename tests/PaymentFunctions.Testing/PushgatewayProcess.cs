@@ -59,15 +59,33 @@ public sealed class PushgatewayProcess : ExternalProcess
         }
     }
 
+    /// <summary>The flag every shipped gateway runs with (compose, Bicep, demo): pushes are not checked against the gateway's content.</summary>
+    public const string DisableConsistencyCheck = "--push.disable-consistency-check";
+
+    /// <summary>Asks for the gateway's default per-push consistency check (the flag cannot be given twice).</summary>
+    public const string EnableConsistencyCheck = "--no-push.disable-consistency-check";
+
     /// <summary>
-    /// The listen address, then the caller's arguments. Debian's build persists to a machine-wide file by default
-    /// (/var/lib/prometheus/pushgateway.data): unless the caller names a persistence file, persistence is off, so no
-    /// test sees another's groups.
+    /// The listen address, then the defaults the caller did not name, then the caller's arguments. Debian's build
+    /// persists to a machine-wide file by default (/var/lib/prometheus/pushgateway.data): unless the caller names a
+    /// persistence file, persistence is off, so no test sees another's groups. The consistency check is off as
+    /// shipped unless the caller names the flag either way (<see cref="EnableConsistencyCheck"/>).
     /// </summary>
-    private static string[] Arguments(int port, string[] extraArguments) =>
-        extraArguments.Any(a => a.StartsWith("--persistence.file", StringComparison.Ordinal))
-            ? [$"--web.listen-address=127.0.0.1:{port}", .. extraArguments]
-            : [$"--web.listen-address=127.0.0.1:{port}", "--persistence.file=", .. extraArguments];
+    private static string[] Arguments(int port, string[] extraArguments)
+    {
+        List<string> arguments = [$"--web.listen-address=127.0.0.1:{port}"];
+        if (!extraArguments.Any(a => a.StartsWith("--persistence.file", StringComparison.Ordinal)))
+        {
+            arguments.Add("--persistence.file=");
+        }
+
+        if (!extraArguments.Any(a => a is DisableConsistencyCheck or EnableConsistencyCheck))
+        {
+            arguments.Add(DisableConsistencyCheck);
+        }
+
+        return [.. arguments, .. extraArguments];
+    }
 
     /// <summary>Everything the gateway serves on <c>/metrics</c>, parsed.</summary>
     public async Task<PrometheusText> ScrapeAsync()
