@@ -47,7 +47,8 @@ public sealed class MetricContractTests
         new("function_duration_seconds", "histogram", "Duration of function invocations, in seconds.", ["function"], LatencyBuckets),
         new("function_invocations_total", "counter", "Function invocations by function name and outcome (success, failure).", ["function", "outcome"]),
         new("memory_usage_bytes", "gauge", "Memory of the host or container, in bytes, by type (used, available, total).", ["type"]),
-        new("metric_push_duration_seconds", "histogram", "Duration of pushes to the Pushgateway, in seconds.", [], LatencyBuckets),
+        // 4 buckets since issue 10 (no panel or rule reads push-latency quantiles; 11 before).
+        new("metric_push_duration_seconds", "histogram", "Duration of pushes to the Pushgateway, in seconds.", [], [0.01, 0.05, 0.25, 1]),
         new("metric_push_failures_total", "counter", "Failed pushes of this registry to the Pushgateway, by reason.", ["reason"]),
         new("metric_push_final_timestamp_seconds", "gauge", "Unix time at which this instance made its final push at shutdown; 0 while it runs.", []),
         new("metric_push_last_success_timestamp_seconds", "gauge", "Unix time of the last successful push to the Pushgateway.", []),
