@@ -16,13 +16,16 @@ internal sealed record Cadence(string Name, TimeSpan Every)
 }
 
 /// <summary>
-/// Settings of the capacity run: <c>capacity [--dry] [--seconds S] [--cadence busy|idle|both] [--concurrency N] [groups...]</c>.
-/// <c>--dry</c> is the smoke form: 10 groups, busy cadence, 2 s.
+/// Settings of the capacity run: <c>capacity [--dry] [--seconds S] [--cadence busy|idle|both] [--consistency on|off|both]
+/// [--scrape-every S] [--concurrency N] [groups...]</c>. Scrapes run every quarter of the period unless
+/// <c>--scrape-every</c> says otherwise (0: none during the period). <c>--dry</c> is the smoke form: 10 groups, busy cadence, 2 s.
 /// </summary>
 internal sealed record CapacitySettings(
     IReadOnlyList<int> Groups,
     TimeSpan Period,
     IReadOnlyList<Cadence> Cadences,
+    IReadOnlyList<bool> ConsistencyChecks,
+    TimeSpan ScrapeEvery,
     int Concurrency,
     int Seed)
 {
@@ -43,6 +46,8 @@ internal sealed record CapacitySettings(
         var groups = new List<int>();
         var period = TimeSpan.FromSeconds(20);
         IReadOnlyList<Cadence> cadences = [Cadence.Busy, Cadence.Idle];
+        IReadOnlyList<bool> checks = [true, false];
+        TimeSpan? scrapeEvery = null;
         var concurrency = 64;
         var dry = false;
         for (var i = 0; i < args.Count; i++)
@@ -54,6 +59,18 @@ internal sealed record CapacitySettings(
                     break;
                 case "--seconds":
                     period = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture));
+                    break;
+                case "--scrape-every":
+                    scrapeEvery = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture));
+                    break;
+                case "--consistency":
+                    checks = args[++i] switch
+                    {
+                        "on" => [true],
+                        "off" => [false],
+                        "both" => [true, false],
+                        var other => throw new ArgumentException($"--consistency {other}: expected on, off or both."),
+                    };
                     break;
                 case "--concurrency":
                     concurrency = int.Parse(args[++i], CultureInfo.InvariantCulture);
@@ -74,7 +91,7 @@ internal sealed record CapacitySettings(
         }
 
         return dry
-            ? new CapacitySettings([10], TimeSpan.FromSeconds(2), [Cadence.Busy], concurrency, Seed: 10)
-            : new CapacitySettings(groups.Count > 0 ? groups : [10, 100, 1000], period, cadences, concurrency, Seed: 10);
+            ? new CapacitySettings([10], TimeSpan.FromSeconds(2), [Cadence.Busy], [true, false], TimeSpan.FromSeconds(0.5), concurrency, Seed: 10)
+            : new CapacitySettings(groups.Count > 0 ? groups : [10, 100, 1000], period, cadences, checks, scrapeEvery ?? period / 4, concurrency, Seed: 10);
     }
 }

@@ -31,13 +31,14 @@ internal static class FleetCapacity
         var payload = await AppPayload.OneInstanceAsync();
         var body = Encoding.UTF8.GetBytes(payload);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"One instance's payload: {AppPayload.SeriesCount(payload)} series, {body.Length:N0} bytes; period {settings.Period.TotalSeconds:F0} s per cadence, up to {settings.Concurrency} pushes in flight, seed {settings.Seed}."));
+            $"One instance's payload: {AppPayload.SeriesCount(payload)} series, {body.Length:N0} bytes; period {settings.Period.TotalSeconds:F0} s per cadence, a scrape every {settings.ScrapeEvery.TotalSeconds:F1} s, up to {settings.Concurrency} pushes in flight, seed {settings.Seed}."));
+        var modes = Modes.Where(m => settings.ConsistencyChecks.Contains(m.Arguments.Length == 0)).ToList();
 
         var rows = new List<Row>();
         var loads = new List<string>();
         foreach (var groups in settings.Groups)
         {
-            foreach (var (mode, arguments) in Modes)
+            foreach (var (mode, arguments) in modes)
             {
                 await using var gateway = await PushgatewayProcess.StartAsync(arguments);
                 var empty = await ResidentBytesAsync(gateway);
@@ -51,12 +52,16 @@ internal static class FleetCapacity
                 foreach (var cadence in settings.Cadences)
                 {
                     await SettleAsync(gateway.Url, body);
-                    var probe = new ScrapeProbe(gateway.Url, settings.Period / 4);
+                    var cpuBefore = (await gateway.ScrapeAsync()).Value("process_cpu_seconds_total");
+                    var wall = System.Diagnostics.Stopwatch.StartNew();
+                    var probe = new ScrapeProbe(gateway.Url, settings.ScrapeEvery);
                     using var stopScraping = new CancellationTokenSource(settings.Period);
-                    var scraping = probe.RunAsync(stopScraping.Token);
+                    var scraping = settings.ScrapeEvery > TimeSpan.Zero ? probe.RunAsync(stopScraping.Token) : Task.CompletedTask;
                     var outcome = await pushes.RunAsync(groups, cadence, settings.Period, settings.Seed);
                     await scraping;
-                    var row = new Row(groups, mode, cadence, outcome, probe.Scrapes, await ResidentBytesAsync(gateway));
+                    var after = await gateway.ScrapeAsync();
+                    var cores = (after.Value("process_cpu_seconds_total") - cpuBefore) / wall.Elapsed.TotalSeconds;
+                    var row = new Row(groups, mode, cadence, outcome, probe.Scrapes, after.Value("process_resident_memory_bytes"), cores, LoadAverage());
                     rows.Add(row);
                     Console.Error.WriteLine(row.Markdown());
                 }
@@ -64,8 +69,8 @@ internal static class FleetCapacity
         }
 
         Console.WriteLine();
-        Console.WriteLine("| groups | consistency check | cadence | pushes/s offered / done | push p50 | p99 | max | > 3 s / errors / not done | scrape p50 / max | scrape size | gateway RSS |");
-        Console.WriteLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| groups | consistency check | cadence | pushes/s offered / done | push p50 | p99 | max | > 3 s / errors / not done | scrape p50 / max | scrape size | gateway RSS | gateway CPU | machine load |");
+        Console.WriteLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         rows.ForEach(r => Console.WriteLine(r.Markdown()));
         Console.WriteLine();
         Console.WriteLine("Loading the groups (4 PUTs in flight) and the gateway's resident memory:");
@@ -73,7 +78,7 @@ internal static class FleetCapacity
         Console.WriteLine("|---:|---|---:|---:|---:|---:|");
         loads.ForEach(Console.WriteLine);
         Console.WriteLine();
-        foreach (var (mode, _) in Modes)
+        foreach (var (mode, _) in modes)
         {
             Console.WriteLine(Verdict(mode, rows.Where(r => r.Mode == mode)));
         }
@@ -144,7 +149,11 @@ internal static class FleetCapacity
 
     internal static string KiB(double bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024:F0} KiB");
 
-    private sealed record Row(int Groups, string Mode, Cadence Cadence, PushOutcome Pushes, IReadOnlyList<(double Seconds, long Bytes)> Scrapes, double Resident)
+    /// <summary>The machine's 1-minute load average (other builders share its 2 cores: figures vary with it).</summary>
+    private static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
+
+    private sealed record Row(
+        int Groups, string Mode, Cadence Cadence, PushOutcome Pushes, IReadOnlyList<(double Seconds, long Bytes)> Scrapes, double Resident, double Cores, string Load)
     {
         public string Markdown()
         {
@@ -154,7 +163,7 @@ internal static class FleetCapacity
                 : string.Create(CultureInfo.InvariantCulture, $"{seconds[(seconds.Length - 1) / 2]:F3} / {seconds[^1]:F3} s");
             var size = Scrapes.Count == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{Scrapes[^1].Bytes / 1048576.0:F1} MiB");
             return string.Create(CultureInfo.InvariantCulture,
-                $"| {Groups:N0} | {Mode} | {Cadence.Name} | {Pushes.OfferedPerSecond:F0} / {Pushes.DonePerSecond:F0} | {Milliseconds(Pushes.Percentile(0.50))} | {Milliseconds(Pushes.Percentile(0.99))} | {Milliseconds(Pushes.Max)} | {Pushes.SlowerThanAppTimeout} / {Pushes.Errors} / {Pushes.NotDone} | {scrape} | {size} | {MiB(Resident)} |");
+                $"| {Groups:N0} | {Mode} | {Cadence.Name} | {Pushes.OfferedPerSecond:F0} / {Pushes.DonePerSecond:F0} | {Milliseconds(Pushes.Percentile(0.50))} | {Milliseconds(Pushes.Percentile(0.99))} | {Milliseconds(Pushes.Max)} | {Pushes.SlowerThanAppTimeout} / {Pushes.Errors} / {Pushes.NotDone} | {scrape} | {size} | {MiB(Resident)} | {Cores:F2} cores | {Load} |");
         }
     }
 }
