@@ -53,6 +53,7 @@ internal static class FleetCapacity
                 {
                     await SettleAsync(gateway.Url, body);
                     var cpuBefore = (await gateway.ScrapeAsync()).Value("process_cpu_seconds_total");
+                    var ownCpuBefore = Environment.CpuUsage.TotalTime;
                     var wall = System.Diagnostics.Stopwatch.StartNew();
                     var probe = new ScrapeProbe(gateway.Url, settings.ScrapeEvery);
                     using var stopScraping = new CancellationTokenSource(settings.Period);
@@ -61,7 +62,8 @@ internal static class FleetCapacity
                     await scraping;
                     var after = await gateway.ScrapeAsync();
                     var cores = (after.Value("process_cpu_seconds_total") - cpuBefore) / wall.Elapsed.TotalSeconds;
-                    var row = new Row(groups, mode, cadence, outcome, probe.Scrapes, after.Value("process_resident_memory_bytes"), cores, LoadAverage());
+                    var ownCores = (Environment.CpuUsage.TotalTime - ownCpuBefore).TotalSeconds / wall.Elapsed.TotalSeconds;
+                    var row = new Row(groups, mode, cadence, outcome, probe.Scrapes, after.Value("process_resident_memory_bytes"), cores, ownCores, LoadAverage());
                     rows.Add(row);
                     Console.Error.WriteLine(row.Markdown());
                 }
@@ -69,7 +71,7 @@ internal static class FleetCapacity
         }
 
         Console.WriteLine();
-        Console.WriteLine("| groups | consistency check | cadence | pushes/s offered / done | push p50 | p99 | max | > 3 s / errors / not done | scrape p50 / max | scrape size | gateway RSS | gateway CPU | machine load |");
+        Console.WriteLine("| groups | consistency check | cadence | pushes/s offered / done | push p50 | p99 | max | > 3 s / errors / not done | scrape p50 / max | scrape size | gateway RSS | CPU gateway / bench | machine load |");
         Console.WriteLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         rows.ForEach(r => Console.WriteLine(r.Markdown()));
         Console.WriteLine();
@@ -153,7 +155,7 @@ internal static class FleetCapacity
     private static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
 
     private sealed record Row(
-        int Groups, string Mode, Cadence Cadence, PushOutcome Pushes, IReadOnlyList<(double Seconds, long Bytes)> Scrapes, double Resident, double Cores, string Load)
+        int Groups, string Mode, Cadence Cadence, PushOutcome Pushes, IReadOnlyList<(double Seconds, long Bytes)> Scrapes, double Resident, double Cores, double OwnCores, string Load)
     {
         public string Markdown()
         {
@@ -163,7 +165,7 @@ internal static class FleetCapacity
                 : string.Create(CultureInfo.InvariantCulture, $"{seconds[(seconds.Length - 1) / 2]:F3} / {seconds[^1]:F3} s");
             var size = Scrapes.Count == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{Scrapes[^1].Bytes / 1048576.0:F1} MiB");
             return string.Create(CultureInfo.InvariantCulture,
-                $"| {Groups:N0} | {Mode} | {Cadence.Name} | {Pushes.OfferedPerSecond:F0} / {Pushes.DonePerSecond:F0} | {Milliseconds(Pushes.Percentile(0.50))} | {Milliseconds(Pushes.Percentile(0.99))} | {Milliseconds(Pushes.Max)} | {Pushes.SlowerThanAppTimeout} / {Pushes.Errors} / {Pushes.NotDone} | {scrape} | {size} | {MiB(Resident)} | {Cores:F2} cores | {Load} |");
+                $"| {Groups:N0} | {Mode} | {Cadence.Name} | {Pushes.OfferedPerSecond:F0} / {Pushes.DonePerSecond:F0} | {Milliseconds(Pushes.Percentile(0.50))} | {Milliseconds(Pushes.Percentile(0.99))} | {Milliseconds(Pushes.Max)} | {Pushes.SlowerThanAppTimeout} / {Pushes.Errors} / {Pushes.NotDone} | {scrape} | {size} | {MiB(Resident)} | {Cores:F2} / {OwnCores:F2} cores | {Load} |");
         }
     }
 }
