@@ -14,6 +14,8 @@ namespace PaymentFunctions.Benchmarks;
 /// (<see cref="OpenLoopPushes"/>) while the gateway is scraped (<see cref="ScrapeProbe"/>). Reported: pushes/s offered
 /// and done, push p50/p99/max from scheduled time to response, scrape duration and size, the gateway's resident memory.
 /// Target (issue 10): 1,000 instances at the busy cadence with push p99 at most 50 ms and a scrape at most 2 s.
+/// The gateway, this process and anything else on the machine share its cores: every row reports the CPU both processes
+/// used and the load average, so that a noisy row can be told apart.
 ///   dotnet run -c Release --project bench/PaymentFunctions.Benchmarks -- capacity [--dry] [--seconds 20] [--cadence both] [groups...]
 /// </summary>
 internal static class FleetCapacity
@@ -46,24 +48,12 @@ internal static class FleetCapacity
                 var loaded = await ResidentBytesAsync(gateway);
                 loads.Add(string.Create(CultureInfo.InvariantCulture,
                     $"| {groups:N0} | {mode} | {loading.TotalSeconds:F1} s | {MiB(empty)} | {MiB(loaded)} | {KiB((loaded - empty) / groups)} |"));
-                Console.Error.WriteLine($"{groups} groups, consistency check {mode}: loaded in {loading.TotalSeconds:F1} s");
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{groups} groups, consistency check {mode}: loaded in {loading.TotalSeconds:F1} s"));
 
                 var pushes = new OpenLoopPushes(g => GroupUrl(gateway.Url, g), body, settings.Concurrency);
                 foreach (var cadence in settings.Cadences)
                 {
-                    await SettleAsync(gateway.Url, body);
-                    var cpuBefore = (await gateway.ScrapeAsync()).Value("process_cpu_seconds_total");
-                    var ownCpuBefore = Environment.CpuUsage.TotalTime;
-                    var wall = System.Diagnostics.Stopwatch.StartNew();
-                    var probe = new ScrapeProbe(gateway.Url, settings.ScrapeEvery);
-                    using var stopScraping = new CancellationTokenSource(settings.Period);
-                    var scraping = settings.ScrapeEvery > TimeSpan.Zero ? probe.RunAsync(stopScraping.Token) : Task.CompletedTask;
-                    var outcome = await pushes.RunAsync(groups, cadence, settings.Period, settings.Seed);
-                    await scraping;
-                    var after = await gateway.ScrapeAsync();
-                    var cores = (after.Value("process_cpu_seconds_total") - cpuBefore) / wall.Elapsed.TotalSeconds;
-                    var ownCores = (Environment.CpuUsage.TotalTime - ownCpuBefore).TotalSeconds / wall.Elapsed.TotalSeconds;
-                    var row = new Row(groups, mode, cadence, outcome, probe.Scrapes, after.Value("process_resident_memory_bytes"), cores, ownCores, LoadAverage());
+                    var row = await MeasureAsync(gateway, pushes, groups, mode, cadence, settings, body);
                     rows.Add(row);
                     Console.Error.WriteLine(row.Markdown());
                 }
@@ -86,6 +76,25 @@ internal static class FleetCapacity
         }
 
         return 0;
+    }
+
+    /// <summary>One period of pushes at one cadence while the gateway is scraped; the gateway's and this process' CPU over it.</summary>
+    private static async Task<Row> MeasureAsync(
+        PushgatewayProcess gateway, OpenLoopPushes pushes, int groups, string mode, Cadence cadence, CapacitySettings settings, byte[] body)
+    {
+        await SettleAsync(gateway.Url, body);
+        var cpuBefore = (await gateway.ScrapeAsync()).Value("process_cpu_seconds_total");
+        var ownCpuBefore = Environment.CpuUsage.TotalTime;
+        var wall = System.Diagnostics.Stopwatch.StartNew();
+        var probe = new ScrapeProbe(gateway.Url, settings.ScrapeEvery);
+        using var stopScraping = new CancellationTokenSource(settings.Period);
+        var scraping = settings.ScrapeEvery > TimeSpan.Zero ? probe.RunAsync(stopScraping.Token) : Task.CompletedTask;
+        var outcome = await pushes.RunAsync(groups, cadence, settings.Period, settings.Seed);
+        await scraping;
+        var after = await gateway.ScrapeAsync();
+        var cores = (after.Value("process_cpu_seconds_total") - cpuBefore) / wall.Elapsed.TotalSeconds;
+        var ownCores = (Environment.CpuUsage.TotalTime - ownCpuBefore).TotalSeconds / wall.Elapsed.TotalSeconds;
+        return new Row(groups, mode, cadence, outcome, probe.Scrapes, after.Value("process_resident_memory_bytes"), cores, ownCores, LoadAverage());
     }
 
     private static string Verdict(string mode, IEnumerable<Row> rows)
