@@ -8,6 +8,7 @@ namespace PaymentFunctions.Benchmarks;
 /// dotnet run -c Release --project bench/PaymentFunctions.Benchmarks -- --filter '*' --job Dry    smoke: each once
 /// dotnet run -c Release --project bench/PaymentFunctions.Benchmarks -- latency [invocations]     p50/p99 under gateway faults
 /// dotnet run -c Release --project bench/PaymentFunctions.Benchmarks -- series [groups]            what each instance costs Prometheus
+/// dotnet run -c Release --project bench/PaymentFunctions.Benchmarks -- capacity [groups...]       instances one Pushgateway carries
 /// </summary>
 public static class BenchmarkProgram
 {
@@ -21,6 +22,11 @@ public static class BenchmarkProgram
         if (args.Length > 0 && args[0] == "series")
         {
             return await SeriesChurn.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000);
+        }
+
+        if (args.Length > 0 && args[0] == "capacity")
+        {
+            return await FleetCapacity.RunAsync(CapacitySettings.Parse(args[1..]));
         }
 
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args).ToList();

@@ -1,11 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using PaymentFunctions.Metrics;
-using PaymentFunctions.SystemMetrics;
 using PaymentFunctions.Testing;
 
 namespace PaymentFunctions.Benchmarks;
@@ -27,8 +22,8 @@ internal static class SeriesChurn
 
     public static async Task<int> RunAsync(int groups)
     {
-        var payload = await OneInstancePayloadAsync();
-        var pushedSeries = payload.Split('\n').Count(l => l.Length > 0 && l[0] != '#');
+        var payload = await AppPayload.OneInstanceAsync();
+        var pushedSeries = AppPayload.SeriesCount(payload);
 
         await using var gateway = await PushgatewayProcess.StartAsync("--push.disable-consistency-check");
         await using var prometheus = await PrometheusProcess.StartAsync(
@@ -72,36 +67,6 @@ internal static class SeriesChurn
             i.e. {perInstance * 1000 * 3:N0} head series and about {MiB(perInstance * 1000 * 3 * perSeries)} of heap at the peak (Go's GC doubles what the OS sees).
             """));
         return 0;
-    }
-
-    /// <summary>What one instance of the app pushes: the app's composition, started (series at zero), one payment, two system samples.</summary>
-    private static async Task<string> OneInstancePayloadAsync()
-    {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["SimulatedGateway:LatencyScale"] = "0",
-            ["SimulatedGateway:FailureRate"] = "0",
-            ["SimulatedGateway:Seed"] = "1",
-        });
-        builder.Services.AddLogging();
-        builder.Services.AddPaymentFunctions(builder.Configuration);
-        using var host = builder.Build();
-        await host.StartAsync();
-        var recorder = host.Services.GetRequiredService<FunctionInvocationRecorder>();
-        var function = ActivatorUtilities.CreateInstance<PaymentsFunction>(host.Services);
-        var context = FunctionTestContext.Create(host.Services, "series");
-        var request = FunctionTestContext.Post(context, "https://localhost/api/payments",
-            """{"orderId":"o","userId":"u","amount":50,"currency":"USD","userTier":"standard","paymentMethod":"credit_card"}"""u8.ToArray());
-        await recorder.RecordAsync(nameof(PaymentsFunction.ProcessPayment), () => function.ProcessPayment(request, context));
-        var sampler = host.Services.GetRequiredService<SystemMetricsSampler>();
-        sampler.Sample();
-        sampler.Sample();
-
-        using var text = new MemoryStream();
-        await host.Services.GetRequiredService<PaymentMetrics>().Registry.CollectAndExportAsTextAsync(text);
-        await host.StopAsync();
-        return Encoding.UTF8.GetString(text.ToArray());
     }
 
     /// <summary>Waits for two more evaluations of the resources rule group (Prometheus does not scrape itself here: read its /metrics).</summary>

@@ -1,0 +1,97 @@
+using System.Globalization;
+using PaymentFunctions.Metrics;
+
+namespace PaymentFunctions.Benchmarks;
+
+/// <summary>How often every instance group re-PUTs its payload, from the app's own push settings.</summary>
+internal sealed record Cadence(string Name, TimeSpan Every)
+{
+    private static readonly MetricPushOptions Defaults = new();
+
+    /// <summary>Invocations all the time: a push at most every <c>MetricPush__MinIntervalSeconds</c> (the worst case).</summary>
+    public static Cadence Busy { get; } = new("busy", TimeSpan.FromSeconds(Defaults.MinIntervalSeconds));
+
+    /// <summary>No invocations: a push every <c>MetricPush__IntervalSeconds</c>.</summary>
+    public static Cadence Idle { get; } = new("idle", TimeSpan.FromSeconds(Defaults.IntervalSeconds));
+}
+
+/// <summary>
+/// Settings of the capacity run: <c>capacity [--dry] [--seconds S] [--cadence busy|idle|both] [--consistency on|off|both]
+/// [--scrape-every S] [--concurrency N] [groups...]</c>. Scrapes run every quarter of the period unless
+/// <c>--scrape-every</c> says otherwise (0: none during the period). <c>--dry</c> is the smoke form: 10 groups, busy cadence, 2 s.
+/// </summary>
+internal sealed record CapacitySettings(
+    IReadOnlyList<int> Groups,
+    TimeSpan Period,
+    IReadOnlyList<Cadence> Cadences,
+    IReadOnlyList<bool> ConsistencyChecks,
+    TimeSpan ScrapeEvery,
+    int Concurrency,
+    int Seed)
+{
+    /// <summary>How long pushes still queued or in flight after the period may take before they count as not done.</summary>
+    public static TimeSpan Grace { get; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The app's timeout per push attempt: a slower push would have failed and been retried by the app.</summary>
+    public static TimeSpan AppPushTimeout { get; } = TimeSpan.FromSeconds(new MetricPushOptions().TimeoutSeconds);
+
+    /// <summary>The target of issue 10: this many instances at the busy cadence.</summary>
+    public const int TargetInstances = 1000;
+
+    public static readonly TimeSpan TargetPushP99 = TimeSpan.FromMilliseconds(50);
+    public static readonly TimeSpan TargetScrape = TimeSpan.FromSeconds(2);
+
+    public static CapacitySettings Parse(IReadOnlyList<string> args)
+    {
+        var groups = new List<int>();
+        var period = TimeSpan.FromSeconds(20);
+        IReadOnlyList<Cadence> cadences = [Cadence.Busy, Cadence.Idle];
+        IReadOnlyList<bool> checks = [true, false];
+        TimeSpan? scrapeEvery = null;
+        var concurrency = 64;
+        var dry = false;
+        for (var i = 0; i < args.Count; i++)
+        {
+            switch (args[i])
+            {
+                case "--dry":
+                    dry = true;
+                    break;
+                case "--seconds":
+                    period = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture));
+                    break;
+                case "--scrape-every":
+                    scrapeEvery = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture));
+                    break;
+                case "--consistency":
+                    checks = args[++i] switch
+                    {
+                        "on" => [true],
+                        "off" => [false],
+                        "both" => [true, false],
+                        var other => throw new ArgumentException($"--consistency {other}: expected on, off or both."),
+                    };
+                    break;
+                case "--concurrency":
+                    concurrency = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--cadence":
+                    cadences = args[++i] switch
+                    {
+                        "busy" => [Cadence.Busy],
+                        "idle" => [Cadence.Idle],
+                        "both" => [Cadence.Busy, Cadence.Idle],
+                        var other => throw new ArgumentException($"--cadence {other}: expected busy, idle or both."),
+                    };
+                    break;
+                default:
+                    groups.Add(int.Parse(args[i], CultureInfo.InvariantCulture));
+                    break;
+            }
+        }
+
+        return dry
+            ? new CapacitySettings([10], TimeSpan.FromSeconds(2), [Cadence.Busy], [true, false], TimeSpan.FromSeconds(0.5), concurrency, Seed: 10)
+            : new CapacitySettings(groups.Count > 0 ? groups : [10, 100, 1000], period, cadences, checks, scrapeEvery ?? period / 4, concurrency, Seed: 10);
+    }
+}

@@ -1,0 +1,180 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using PaymentFunctions.Metrics;
+using PaymentFunctions.Testing;
+
+namespace PaymentFunctions.Benchmarks;
+
+/// <summary>
+/// A measured run (not BenchmarkDotNet: it needs p99 over concurrent pushes against a real process): how many instances of
+/// the app one real Pushgateway carries. For every group count G and for the gateway as shipped (consistency check on)
+/// and with <c>--push.disable-consistency-check</c>: a fresh gateway (persistence off) is loaded with G groups of the
+/// app's real payload (<see cref="AppPayload"/>), then every group re-PUTs it at the app's cadence for a fixed period
+/// (<see cref="OpenLoopPushes"/>) while the gateway is scraped (<see cref="ScrapeProbe"/>). Reported: pushes/s offered
+/// and done, push p50/p99/max from scheduled time to response, scrape duration and size, the gateway's resident memory.
+/// Target (issue 10): 1,000 instances at the busy cadence with push p99 at most 50 ms and a scrape at most 2 s.
+/// The gateway, this process and anything else on the machine share its cores: every row reports the CPU both processes
+/// used and the load average, so that a noisy row can be told apart.
+///   dotnet run -c Release --project bench/PaymentFunctions.Benchmarks -- capacity [--dry] [--seconds 20] [--cadence both] [groups...]
+/// </summary>
+internal static class FleetCapacity
+{
+    private static readonly string Job = new MetricPushOptions().Job;
+
+    private static readonly (string Name, string[] Arguments)[] Modes =
+    [
+        ("on (default)", []),
+        ("off", ["--push.disable-consistency-check"]),
+    ];
+
+    public static async Task<int> RunAsync(CapacitySettings settings)
+    {
+        var payload = await AppPayload.OneInstanceAsync();
+        var body = Encoding.UTF8.GetBytes(payload);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"One instance's payload: {AppPayload.SeriesCount(payload)} series, {body.Length:N0} bytes; period {settings.Period.TotalSeconds:F0} s per cadence, a scrape every {settings.ScrapeEvery.TotalSeconds:F1} s, up to {settings.Concurrency} pushes in flight, seed {settings.Seed}."));
+        var modes = Modes.Where(m => settings.ConsistencyChecks.Contains(m.Arguments.Length == 0)).ToList();
+
+        var rows = new List<Row>();
+        var loads = new List<string>();
+        foreach (var groups in settings.Groups)
+        {
+            foreach (var (mode, arguments) in modes)
+            {
+                await using var gateway = await PushgatewayProcess.StartAsync(arguments);
+                var empty = await ResidentBytesAsync(gateway);
+                var loading = await LoadAsync(gateway.Url, groups, body);
+                var loaded = await ResidentBytesAsync(gateway);
+                loads.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"| {groups:N0} | {mode} | {loading.TotalSeconds:F1} s | {MiB(empty)} | {MiB(loaded)} | {KiB((loaded - empty) / groups)} |"));
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{groups} groups, consistency check {mode}: loaded in {loading.TotalSeconds:F1} s"));
+
+                var pushes = new OpenLoopPushes(g => GroupUrl(gateway.Url, g), body, settings.Concurrency);
+                foreach (var cadence in settings.Cadences)
+                {
+                    var row = await MeasureAsync(gateway, pushes, groups, mode, cadence, settings, body);
+                    rows.Add(row);
+                    Console.Error.WriteLine(row.Markdown());
+                }
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| groups | consistency check | cadence | pushes/s offered / done | push p50 | p99 | max | > 3 s / errors / not done | scrape p50 / max | scrape size | gateway RSS | CPU gateway / bench | machine load |");
+        Console.WriteLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        rows.ForEach(r => Console.WriteLine(r.Markdown()));
+        Console.WriteLine();
+        Console.WriteLine("Loading the groups (4 PUTs in flight) and the gateway's resident memory:");
+        Console.WriteLine("| groups | consistency check | load time | RSS empty | RSS loaded | RSS per group |");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|");
+        loads.ForEach(Console.WriteLine);
+        Console.WriteLine();
+        foreach (var (mode, _) in modes)
+        {
+            Console.WriteLine(Verdict(mode, rows.Where(r => r.Mode == mode)));
+        }
+
+        return 0;
+    }
+
+    /// <summary>One period of pushes at one cadence while the gateway is scraped; the gateway's and this process' CPU over it.</summary>
+    private static async Task<Row> MeasureAsync(
+        PushgatewayProcess gateway, OpenLoopPushes pushes, int groups, string mode, Cadence cadence, CapacitySettings settings, byte[] body)
+    {
+        await SettleAsync(gateway.Url, body);
+        var cpuBefore = (await gateway.ScrapeAsync()).Value("process_cpu_seconds_total");
+        var ownCpuBefore = Environment.CpuUsage.TotalTime;
+        var wall = System.Diagnostics.Stopwatch.StartNew();
+        var probe = new ScrapeProbe(gateway.Url, settings.ScrapeEvery);
+        using var stopScraping = new CancellationTokenSource(settings.Period);
+        var scraping = settings.ScrapeEvery > TimeSpan.Zero ? probe.RunAsync(stopScraping.Token) : Task.CompletedTask;
+        var outcome = await pushes.RunAsync(groups, cadence, settings.Period, settings.Seed);
+        await scraping;
+        var after = await gateway.ScrapeAsync();
+        var cores = (after.Value("process_cpu_seconds_total") - cpuBefore) / wall.Elapsed.TotalSeconds;
+        var ownCores = (Environment.CpuUsage.TotalTime - ownCpuBefore).TotalSeconds / wall.Elapsed.TotalSeconds;
+        return new Row(groups, mode, cadence, outcome, probe.Scrapes, after.Value("process_resident_memory_bytes"), cores, ownCores, LoadAverage());
+    }
+
+    private static string Verdict(string mode, IEnumerable<Row> rows)
+    {
+        var target = rows.FirstOrDefault(r => r.Groups == CapacitySettings.TargetInstances && r.Cadence == Cadence.Busy);
+        if (target is null)
+        {
+            return $"Target (1,000 instances, busy cadence), consistency check {mode}: not measured in this run.";
+        }
+
+        var p99 = target.Pushes.Percentile(0.99);
+        var scrape = target.Scrapes.Count == 0 ? double.PositiveInfinity : target.Scrapes.Max(s => s.Seconds);
+        var met = p99 <= CapacitySettings.TargetPushP99.TotalMilliseconds && scrape <= CapacitySettings.TargetScrape.TotalSeconds
+            && target.Pushes.Errors == 0 && target.Pushes.NotDone == 0;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"Target (1,000 instances, busy cadence, push p99 ≤ 50 ms, scrape ≤ 2 s), consistency check {mode}: {(met ? "met" : "NOT met")} (p99 {Milliseconds(p99)}, slowest scrape {scrape:F2} s, {target.Pushes.Errors} errors, {target.Pushes.NotDone} not done)");
+    }
+
+    /// <summary>PUTs every group once (4 at a time); returns how long it took.</summary>
+    private static async Task<TimeSpan> LoadAsync(Uri gateway, int groups, byte[] body)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, groups), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (g, token) =>
+        {
+            using var content = Content(body);
+            using var response = await http.PutAsync(GroupUrl(gateway, g), content, token);
+            response.EnsureSuccessStatusCode();
+        });
+        return started.Elapsed;
+    }
+
+    /// <summary>One more PUT, waited for: a backlog a previous run left in the gateway (cancelled pushes) is worked off first.</summary>
+    private static async Task SettleAsync(Uri gateway, byte[] body)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
+        using var content = Content(body);
+        using var response = await http.PutAsync(GroupUrl(gateway, 0), content);
+        response.EnsureSuccessStatusCode();
+    }
+
+    private static ByteArrayContent Content(byte[] body)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("text/plain; version=0.0.4");
+        return content;
+    }
+
+    private static Uri GroupUrl(Uri gateway, int group) =>
+        GroupingKey.GroupUrl(gateway, Job, "capacity-" + group.ToString("0000", CultureInfo.InvariantCulture));
+
+    private static async Task<double> ResidentBytesAsync(PushgatewayProcess gateway) =>
+        (await gateway.ScrapeAsync()).Value("process_resident_memory_bytes");
+
+    internal static string Milliseconds(double ms) => ms switch
+    {
+        double.PositiveInfinity => string.Create(CultureInfo.InvariantCulture, $"> {CapacitySettings.Grace.TotalSeconds:F0} s"),
+        >= 1000 => string.Create(CultureInfo.InvariantCulture, $"{ms / 1000:F2} s"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{ms:F1} ms"),
+    };
+
+    internal static string MiB(double bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576:F0} MiB");
+
+    internal static string KiB(double bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024:F0} KiB");
+
+    /// <summary>The machine's 1-minute load average (other builders share its 2 cores: figures vary with it).</summary>
+    private static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
+
+    private sealed record Row(
+        int Groups, string Mode, Cadence Cadence, PushOutcome Pushes, IReadOnlyList<(double Seconds, long Bytes)> Scrapes, double Resident, double Cores, double OwnCores, string Load)
+    {
+        public string Markdown()
+        {
+            var seconds = Scrapes.Select(s => s.Seconds).Order().ToArray();
+            var scrape = seconds.Length == 0
+                ? "none"
+                : string.Create(CultureInfo.InvariantCulture, $"{seconds[(seconds.Length - 1) / 2]:F3} / {seconds[^1]:F3} s");
+            var size = Scrapes.Count == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{Scrapes[^1].Bytes / 1048576.0:F1} MiB");
+            return string.Create(CultureInfo.InvariantCulture,
+                $"| {Groups:N0} | {Mode} | {Cadence.Name} | {Pushes.OfferedPerSecond:F0} / {Pushes.DonePerSecond:F0} | {Milliseconds(Pushes.Percentile(0.50))} | {Milliseconds(Pushes.Percentile(0.99))} | {Milliseconds(Pushes.Max)} | {Pushes.SlowerThanAppTimeout} / {Pushes.Errors} / {Pushes.NotDone} | {scrape} | {size} | {MiB(Resident)} | {Cores:F2} / {OwnCores:F2} cores | {Load} |");
+        }
+    }
+}
