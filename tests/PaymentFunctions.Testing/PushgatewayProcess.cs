@@ -87,12 +87,52 @@ public sealed class PushgatewayProcess : ExternalProcess
         return [.. arguments, .. extraArguments];
     }
 
-    /// <summary>Everything the gateway serves on <c>/metrics</c>, parsed.</summary>
-    public async Task<PrometheusText> ScrapeAsync()
+    /// <summary>The job of the marker groups <see cref="FlushAsync"/> pushes; <see cref="ScrapeAsync"/> leaves them out.</summary>
+    public const string MarkerJob = "test-flush-marker";
+
+    /// <summary>
+    /// Everything the gateway serves on <c>/metrics</c>, parsed, once every push it accepted before this call is applied
+    /// (<see cref="FlushAsync"/>); the flush's marker groups are left out.
+    /// </summary>
+    public async Task<PrometheusText> ScrapeAsync() => PrometheusText.Parse(WithoutMarkers((await ScrapeTextAsync()).Body));
+
+    /// <summary>The status and raw body of <c>/metrics</c>, after <see cref="FlushAsync"/> (markers not removed).</summary>
+    public async Task<(System.Net.HttpStatusCode Status, string Body)> ScrapeTextAsync()
     {
+        await FlushAsync();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        return PrometheusText.Parse(await http.GetStringAsync(new Uri(Url, "/metrics")));
+        using var response = await http.GetAsync(new Uri(Url, "/metrics"));
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
+
+    /// <summary>
+    /// Returns once the gateway has applied every push, replace and delete it accepted before this call. Without the
+    /// consistency check (as shipped) the gateway answers 202 before its write loop applies a request; that loop applies
+    /// requests in order, so once a marker group pushed now shows in <c>/api/v1/metrics</c> (which answers even when
+    /// <c>/metrics</c> fails), everything accepted earlier is in too. The marker is deleted again.
+    /// </summary>
+    public async Task FlushAsync()
+    {
+        var marker = new Uri(Url, $"/metrics/job/{MarkerJob}/instance/{Guid.NewGuid():N}");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using (var content = new StringContent("test_flush_marker 1\n", System.Text.Encoding.UTF8, "text/plain"))
+        using (var pushed = await http.PutAsync(marker, content))
+        {
+            pushed.EnsureSuccessStatusCode();
+        }
+
+        var instance = marker.Segments[^1];
+        await Poll.UntilAsync(
+            async () => (await http.GetStringAsync(new Uri(Url, "/api/v1/metrics"))).Contains($"\"{instance}\"", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10),
+            "the gateway applied the pushes it accepted");
+        using var deleted = await http.DeleteAsync(marker);
+        deleted.EnsureSuccessStatusCode();
+    }
+
+    private static string WithoutMarkers(string exposition) =>
+        string.Join('\n', exposition.Split('\n').Where(line =>
+            !line.Contains($"job=\"{MarkerJob}\"", StringComparison.Ordinal) && !line.Contains("test_flush_marker", StringComparison.Ordinal)));
 
     /// <summary>Scrapes until the condition holds or the deadline passes; returns the last scrape.</summary>
     public async Task<PrometheusText> ScrapeUntilAsync(Func<PrometheusText, bool> condition, TimeSpan deadline)

@@ -187,11 +187,9 @@ public sealed class DeployConsistencyTests
         return response.StatusCode;
     }
 
-    private static async Task<(HttpStatusCode Status, string Body)> ScrapeAsync(HttpClient http, PushgatewayProcess gateway)
-    {
-        using var response = await http.GetAsync(new Uri(gateway.Url, "/metrics"));
-        return (response.StatusCode, await response.Content.ReadAsStringAsync());
-    }
+    /// <summary>/metrics once the gateway applied the pushes it answered 202 (it applies them after answering).</summary>
+    private static Task<(HttpStatusCode Status, string Body)> ScrapeAsync(HttpClient http, PushgatewayProcess gateway) =>
+        gateway.ScrapeTextAsync();
 
     private static List<string> HelpLines(string body) =>
         body.Split('\n').Where(line => line.StartsWith($"# HELP {Metric} ", StringComparison.Ordinal)).ToList();
@@ -199,6 +197,7 @@ public sealed class DeployConsistencyTests
     /// <summary>The gateway's groups of this job by instance, from /api/v1/metrics (which answers even when /metrics fails).</summary>
     private static async Task<Dictionary<string, JsonElement>> GroupsAsync(HttpClient http, PushgatewayProcess gateway)
     {
+        await gateway.FlushAsync();
         using var document = JsonDocument.Parse(await http.GetStringAsync(new Uri(gateway.Url, "/api/v1/metrics")));
         return document.RootElement.GetProperty("data").EnumerateArray()
             .Where(g => g.GetProperty("labels").GetProperty("job").GetString() == Job)
