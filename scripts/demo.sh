@@ -54,7 +54,10 @@ fi
 if [ -n "$fleet" ]; then
   prometheus_dir="$(mktemp -d -t prometheus-fleet.XXXXXX)"
   prometheus_port="$(free_port)"
-  python3 scripts/render-prometheus-config.py deploy/prometheus/prometheus.yml "${PUSHGATEWAY_URL#*://}" 1s "${prometheus_dir}/prometheus.yml"
+  # The repository's prometheus.yml and rules, rendered for this gateway by the same code the tests use.
+  dotnet build src/PaymentFunctions.Demo -c Release --no-restore --verbosity quiet
+  dotnet run --project src/PaymentFunctions.Demo --no-build -c Release -- \
+    --render-prometheus-config deploy/prometheus/prometheus.yml "${PUSHGATEWAY_URL#*://}" 1 "${prometheus_dir}/prometheus.yml"
   prometheus --config.file="${prometheus_dir}/prometheus.yml" --storage.tsdb.path="${prometheus_dir}/data" \
     --web.listen-address="127.0.0.1:${prometheus_port}" >"${prometheus_dir}/prometheus.log" 2>&1 &
   prometheus_pid=$!
@@ -62,7 +65,7 @@ if [ -n "$fleet" ]; then
   wait_ready "Prometheus" "$PROMETHEUS_URL" "$prometheus_pid" "${prometheus_dir}/prometheus.log"
   echo "Started Prometheus at ${PROMETHEUS_URL} (pid ${prometheus_pid}), scraping ${PUSHGATEWAY_URL} every second with deploy/prometheus's rules."
   PUSHGATEWAY_URL="${PUSHGATEWAY_URL}" PROMETHEUS_URL="${PROMETHEUS_URL}" \
-    dotnet run --project src/PaymentFunctions.Demo --no-restore -c Release -- --fleet
+    dotnet run --project src/PaymentFunctions.Demo --no-build -c Release -- --fleet
   echo "Stopping the Prometheus this script started."
 else
   MetricPush__Url="${PUSHGATEWAY_URL}" dotnet run --project src/PaymentFunctions.Demo --no-restore -c Release

@@ -6,6 +6,15 @@ using PaymentFunctions.Demo;
 using PaymentFunctions.Metrics;
 using PaymentFunctions.Payments;
 
+// --render-prometheus-config SOURCE TARGET SECONDS OUTPUT (scripts/demo.sh --fleet): the repository's prometheus.yml
+// for a local Prometheus scraping TARGET every SECONDS, rendered as the tests render it.
+if (args is ["--render-prometheus-config", var source, var target, var seconds, var output])
+{
+    var interval = TimeSpan.FromSeconds(double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture));
+    await File.WriteAllTextAsync(output, PaymentFunctions.Fleet.PrometheusConfiguration.Render(source, target, interval, interval));
+    return 0;
+}
+
 // With --fleet (scripts/demo.sh --fleet): a fleet of short-lived instances and what Prometheus answers for it.
 if (args.Contains("--fleet"))
 {

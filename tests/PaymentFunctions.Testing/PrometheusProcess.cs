@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using PaymentFunctions.Fleet;
-using YamlDotNet.RepresentationModel;
 
 namespace PaymentFunctions.Testing;
 
@@ -38,7 +37,7 @@ public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
     public static async Task<PrometheusProcess> StartAsync(
         string repositoryConfigPath, string scrapeTarget, TimeSpan scrapeInterval, TimeSpan evaluationInterval)
     {
-        var configuration = RenderConfiguration(repositoryConfigPath, scrapeTarget, scrapeInterval, evaluationInterval);
+        var configuration = PrometheusConfiguration.Render(repositoryConfigPath, scrapeTarget, scrapeInterval, evaluationInterval);
         var directory = Directory.CreateTempSubdirectory("prometheus-test-").FullName;
         var configPath = Path.Combine(directory, "prometheus.yml");
         await File.WriteAllTextAsync(configPath, configuration);
@@ -62,55 +61,6 @@ public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
             await prometheus.DisposeAsync();
             throw;
         }
-    }
-
-    /// <summary>
-    /// The repository's configuration with every static scrape target replaced by <paramref name="scrapeTarget"/>, the
-    /// global (and any per-job) scrape interval and the evaluation interval replaced, and rule files made absolute.
-    /// </summary>
-    public static string RenderConfiguration(string repositoryConfigPath, string scrapeTarget, TimeSpan scrapeInterval, TimeSpan evaluationInterval)
-    {
-        var yaml = new YamlStream();
-        using (var reader = new StreamReader(repositoryConfigPath))
-        {
-            yaml.Load(reader);
-        }
-
-        var root = (YamlMappingNode)yaml.Documents[0].RootNode;
-        var global = root.Children.TryGetValue("global", out var node) ? (YamlMappingNode)node : new YamlMappingNode();
-        root.Children["global"] = global;
-        global.Children["scrape_interval"] = Duration(scrapeInterval);
-        global.Children["evaluation_interval"] = Duration(evaluationInterval);
-
-        var directory = Path.GetDirectoryName(Path.GetFullPath(repositoryConfigPath))!;
-        if (root.Children.TryGetValue("rule_files", out var ruleFiles))
-        {
-            root.Children["rule_files"] = new YamlSequenceNode(((YamlSequenceNode)ruleFiles).Children
-                .Select(f => new YamlScalarNode(Path.GetFullPath(Path.Combine(directory, ((YamlScalarNode)f).Value!)))));
-        }
-
-        if (root.Children.TryGetValue("scrape_configs", out var scrapeConfigs))
-        {
-            foreach (var job in ((YamlSequenceNode)scrapeConfigs).Children.Cast<YamlMappingNode>())
-            {
-                if (job.Children.ContainsKey("scrape_interval"))
-                {
-                    job.Children["scrape_interval"] = Duration(scrapeInterval);
-                }
-
-                if (job.Children.TryGetValue("static_configs", out var staticConfigs))
-                {
-                    foreach (var config in ((YamlSequenceNode)staticConfigs).Children.Cast<YamlMappingNode>())
-                    {
-                        config.Children["targets"] = new YamlSequenceNode(new YamlScalarNode(scrapeTarget));
-                    }
-                }
-            }
-        }
-
-        using var writer = new StringWriter(CultureInfo.InvariantCulture);
-        yaml.Save(writer, assignAnchors: false);
-        return writer.ToString().TrimEnd('.', '\r', '\n') + "\n";
     }
 
     /// <summary>Runs an instant query (at <paramref name="time"/>, Unix seconds, or now); fails with Prometheus' error.</summary>
@@ -137,7 +87,4 @@ public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
             // Already gone.
         }
     }
-
-    private static YamlScalarNode Duration(TimeSpan value) =>
-        new(((long)value.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms");
 }
