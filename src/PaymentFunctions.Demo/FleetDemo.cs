@@ -33,12 +33,12 @@ internal static class FleetDemo
         });
         var settings = new FleetSettings
         {
-            PushgatewayUrl = new Uri(pushgateway),
+            Pushgateways = [.. pushgateway.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(u => new Uri(u))],
             FirstValuesDelaySeconds = 1.5 * scrape.TotalSeconds,
         };
 
         using var prometheus = new PrometheusQueryClient(new Uri(prometheusUrl.TrimEnd('/') + "/"));
-        await UntilAsync(async () => await prometheus.ScalarAsync("up{job=\"pushgateway\"}") == 1, TimeSpan.FromSeconds(30), "Prometheus scrapes the gateway");
+        await UntilAsync(async () => await prometheus.ScalarAsync("count(up{job=\"pushgateway\"} == 1)") == settings.Pushgateways.Count, TimeSpan.FromSeconds(30), "Prometheus scrapes every gateway");
 
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"A fleet of {plan.Instances.Count} instances (seed {plan.Options.Seed}) for {plan.Duration.TotalSeconds:F1} s: lifetimes "

@@ -6,12 +6,13 @@ using PaymentFunctions.Demo;
 using PaymentFunctions.Metrics;
 using PaymentFunctions.Payments;
 
-// --render-prometheus-config SOURCE TARGET SECONDS OUTPUT (scripts/demo.sh --fleet): the repository's prometheus.yml
-// for a local Prometheus scraping TARGET every SECONDS, rendered as the tests render it.
+// --render-prometheus-config SOURCE TARGETS SECONDS OUTPUT (scripts/demo.sh --fleet): the repository's prometheus.yml
+// for a local Prometheus scraping TARGETS (host:port, comma-separated: every Pushgateway shard) every SECONDS, rendered
+// as the tests render it.
 if (args is ["--render-prometheus-config", var source, var target, var seconds, var output])
 {
     var interval = TimeSpan.FromSeconds(double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture));
-    await File.WriteAllTextAsync(output, PaymentFunctions.Fleet.PrometheusConfiguration.Render(source, target, interval, interval));
+    await File.WriteAllTextAsync(output, PaymentFunctions.Fleet.PrometheusConfiguration.Render(source, target.Split(','), interval, interval));
     return 0;
 }
 

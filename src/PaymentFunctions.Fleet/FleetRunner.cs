@@ -11,7 +11,8 @@ namespace PaymentFunctions.Fleet;
 /// <summary>How every instance of a fleet pushes, and whether it runs the fix of issue 9.</summary>
 public sealed class FleetSettings
 {
-    public required Uri PushgatewayUrl { get; init; }
+    /// <summary>The Pushgateway, or the Pushgateway shards, every instance is configured with (MetricPush:Url).</summary>
+    public required IReadOnlyList<Uri> Pushgateways { get; init; }
 
     public string Job { get; init; } = "payment-functions";
 
@@ -37,7 +38,7 @@ public sealed class FleetSettings
 
     /// <summary>The configuration "before" the fix: no hold, no series created at zero.</summary>
     public static FleetSettings Before(Uri pushgatewayUrl, string job = "payment-functions") =>
-        new() { PushgatewayUrl = pushgatewayUrl, Job = job, FirstValuesDelaySeconds = 0, InitializeSeries = false };
+        new() { Pushgateways = [pushgatewayUrl], Job = job, FirstValuesDelaySeconds = 0, InitializeSeries = false };
 }
 
 /// <summary>
@@ -145,7 +146,7 @@ public sealed class FleetRunner(TimeProvider timeProvider)
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["MetricPush:Url"] = settings.PushgatewayUrl.AbsoluteUri,
+            ["MetricPush:Url"] = string.Join(',', settings.Pushgateways.Select(g => g.AbsoluteUri)),
             ["MetricPush:Job"] = settings.Job,
             ["MetricPush:Instance"] = instance.Id,
             ["MetricPush:IntervalSeconds"] = Invariant(settings.PushIntervalSeconds),

@@ -13,8 +13,13 @@ public static class PrometheusConfiguration
     /// The repository's configuration with every static scrape target replaced by <paramref name="scrapeTarget"/>, the
     /// global (and any per-job) scrape interval and the evaluation interval replaced, and rule files made absolute.
     /// </summary>
-    public static string Render(string repositoryConfigPath, string scrapeTarget, TimeSpan scrapeInterval, TimeSpan evaluationInterval)
+    public static string Render(string repositoryConfigPath, string scrapeTarget, TimeSpan scrapeInterval, TimeSpan evaluationInterval) =>
+        Render(repositoryConfigPath, [scrapeTarget], scrapeInterval, evaluationInterval);
+
+    /// <summary>As above, with the static targets replaced by <paramref name="scrapeTargets"/>: every Pushgateway shard.</summary>
+    public static string Render(string repositoryConfigPath, IReadOnlyList<string> scrapeTargets, TimeSpan scrapeInterval, TimeSpan evaluationInterval)
     {
+        ArgumentOutOfRangeException.ThrowIfZero(scrapeTargets.Count);
         var yaml = new YamlStream();
         using (var reader = new StreamReader(repositoryConfigPath))
         {
@@ -47,7 +52,7 @@ public static class PrometheusConfiguration
                 {
                     foreach (var config in ((YamlSequenceNode)staticConfigs).Children.Cast<YamlMappingNode>())
                     {
-                        config.Children["targets"] = new YamlSequenceNode(new YamlScalarNode(scrapeTarget));
+                        config.Children["targets"] = new YamlSequenceNode(scrapeTargets.Select(t => new YamlScalarNode(t)));
                     }
                 }
             }

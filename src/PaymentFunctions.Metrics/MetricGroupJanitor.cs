@@ -10,6 +10,8 @@ namespace PaymentFunctions.Metrics;
 /// The Pushgateway has no TTL: this deletes the groups of this app's job whose <c>push_time_seconds</c> is older than
 /// <see cref="MetricPushOptions.GroupTtlMinutes"/>, through the Pushgateway API. Groups of other jobs and this
 /// instance's own group are never touched; live instances push at least every interval, far inside the TTL.
+/// With several Pushgateways (shards) every shard is swept: an instance's group lives on the shard it hashes to, and a
+/// shard that does not answer does not stop the sweep of the others.
 /// </summary>
 public sealed partial class MetricGroupJanitor(
     IHttpClientFactory httpClientFactory,
@@ -27,8 +29,18 @@ public sealed partial class MetricGroupJanitor(
             return 0;
         }
 
-        var baseUrl = settings.ParsedUrl!;
         var client = httpClientFactory.CreateClient(PushHttp.JanitorClientName);
+        var deleted = 0;
+        foreach (var baseUrl in settings.ShardUrls)
+        {
+            deleted += await SweepShardAsync(client, baseUrl, settings, cancellationToken).ConfigureAwait(false);
+        }
+
+        return deleted;
+    }
+
+    private async Task<int> SweepShardAsync(HttpClient client, Uri baseUrl, MetricPushOptions settings, CancellationToken cancellationToken)
+    {
         var ttl = settings.EffectiveGroupTtl;
         var now = timeProvider.GetUtcNow();
         var deleted = 0;
@@ -60,7 +72,7 @@ public sealed partial class MetricGroupJanitor(
         catch (Exception ex) when (ex is HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException
                                        || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            LogSweepFailed(logger, ex.GetType().Name, ex.Message);
+            LogSweepFailed(logger, baseUrl, ex.GetType().Name, ex.Message);
         }
 
         return deleted;
@@ -81,6 +93,6 @@ public sealed partial class MetricGroupJanitor(
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted stale metric group {Group}: last pushed {AgeMinutes:F1} min ago, TTL {TtlMinutes} min")]
     private static partial void LogDeleted(ILogger logger, string group, double ageMinutes, double ttlMinutes);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Metric group janitor could not sweep the Pushgateway: {ErrorType}: {ErrorMessage}")]
-    private static partial void LogSweepFailed(ILogger logger, string errorType, string errorMessage);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Metric group janitor could not sweep the Pushgateway {Gateway}: {ErrorType}: {ErrorMessage}")]
+    private static partial void LogSweepFailed(ILogger logger, Uri gateway, string errorType, string errorMessage);
 }

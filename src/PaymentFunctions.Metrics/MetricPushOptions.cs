@@ -8,7 +8,11 @@ public sealed class MetricPushOptions
 {
     public const string SectionName = "MetricPush";
 
-    /// <summary>Base URL of the Pushgateway, for example <c>http://127.0.0.1:9091</c>. Empty: metrics are not pushed.</summary>
+    /// <summary>
+    /// Base URL of the Pushgateway, for example <c>http://127.0.0.1:9091</c>; or the base URLs of several Pushgateways
+    /// (shards) separated by commas, each instance pushing to the one its <c>instance</c> label hashes to
+    /// (<see cref="PushShards"/>), with Prometheus scraping them all. Empty: metrics are not pushed.
+    /// </summary>
     public string? Url { get; set; }
 
     /// <summary>The <c>job</c> label of the pushed group.</summary>
@@ -69,7 +73,11 @@ public sealed class MetricPushOptions
     /// <summary>The TTL in force: at least three push intervals, so a live (idle) instance is never expired.</summary>
     internal TimeSpan EffectiveGroupTtl => TimeSpan.FromSeconds(Math.Max(GroupTtlMinutes * 60, 3 * IntervalSeconds));
 
-    internal Uri? ParsedUrl => Uri.TryCreate(Url, UriKind.Absolute, out var uri) ? uri : null;
+    /// <summary>The entries of <see cref="Url"/>, trimmed, in order (empty entries kept, for the validator to name).</summary>
+    internal IReadOnlyList<string> UrlEntries => string.IsNullOrWhiteSpace(Url) ? [] : Url.Split(',', StringSplitOptions.TrimEntries);
+
+    /// <summary>The Pushgateway base URLs, one per shard, in the configured order (valid once the options are validated).</summary>
+    internal IReadOnlyList<Uri> ShardUrls => [.. UrlEntries.Select(e => new Uri(e, UriKind.Absolute))];
 
     internal bool IsEnabled => !string.IsNullOrWhiteSpace(Url);
 

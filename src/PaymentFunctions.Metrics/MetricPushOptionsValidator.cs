@@ -7,24 +7,35 @@ internal sealed class MetricPushOptionsValidator : IValidateOptions<MetricPushOp
 {
     private const string Prefix = MetricPushOptions.SectionName + "__";
 
+    /// <summary>More shards than this is a misconfiguration rather than a fleet (one gateway carries 750 busy instances).</summary>
+    internal const int MaxShards = 16;
+
     public ValidateOptionsResult Validate(string? name, MetricPushOptions options)
     {
         var failures = new List<string>();
         if (options.IsEnabled)
         {
-            var uri = options.ParsedUrl;
-            if (uri is null || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            var entries = options.UrlEntries;
+            for (var i = 0; i < entries.Count; i++)
             {
-                // The value itself is not echoed: a URL can carry credentials.
-                failures.Add($"{Prefix}Url must be an absolute http:// or https:// URL of the Pushgateway (or empty to disable pushing).");
+                // Several Pushgateways (shards): every message says which entry is at fault.
+                var setting = entries.Count == 1 ? $"{Prefix}Url" : $"{Prefix}Url (entry {i + 1} of {entries.Count})";
+                var failure = ValidateUrl(entries[i], setting, options.HasCredentials);
+                if (failure is not null)
+                {
+                    failures.Add(failure);
+                }
             }
-            else if (!string.IsNullOrEmpty(uri.UserInfo))
+
+            if (entries.Count > MaxShards)
             {
-                failures.Add($"{Prefix}Url must not contain credentials.");
+                failures.Add($"{Prefix}Url lists {entries.Count} Pushgateways: at most {MaxShards} shards are supported.");
             }
-            else if (options.HasCredentials && uri.Scheme != Uri.UriSchemeHttps)
+
+            var valid = entries.Where(e => Uri.TryCreate(e, UriKind.Absolute, out _)).Select(e => new Uri(e).AbsoluteUri.TrimEnd('/')).ToList();
+            if (valid.Distinct(StringComparer.OrdinalIgnoreCase).Count() != valid.Count)
             {
-                failures.Add($"{Prefix}Url must be an https:// URL when {Prefix}Username is set: basic auth is never sent in clear text.");
+                failures.Add($"{Prefix}Url lists the same Pushgateway twice: every shard must be another gateway.");
             }
         }
 
@@ -89,5 +100,23 @@ internal sealed class MetricPushOptionsValidator : IValidateOptions<MetricPushOp
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static string? ValidateUrl(string entry, string setting, bool hasCredentials)
+    {
+        if (!Uri.TryCreate(entry, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            // The value itself is not echoed: a URL can carry credentials.
+            return $"{setting} must be an absolute http:// or https:// URL of the Pushgateway (or empty to disable pushing).";
+        }
+
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+        {
+            return $"{setting} must not contain credentials.";
+        }
+
+        return hasCredentials && uri.Scheme != Uri.UriSchemeHttps
+            ? $"{setting} must be an https:// URL when {Prefix}Username is set: basic auth is never sent in clear text."
+            : null;
     }
 }

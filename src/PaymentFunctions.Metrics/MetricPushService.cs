@@ -31,6 +31,8 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
     private readonly IEnumerable<IMetricSeriesInitializer> _initializers;
     private readonly ILogger<MetricPushService> _logger;
     private readonly HttpClient? _ownHttpClient;
+    private readonly HttpClient? _ownDeleteClient;
+    private readonly Func<HttpClient> _deleteClient;
     private readonly Channel<bool> _requests = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
     {
         FullMode = BoundedChannelFullMode.DropWrite,
@@ -73,10 +75,14 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
             var own = PushHttp.Configure(new HttpClient(new PushTelemetryHandler(metrics, timeProvider) { InnerHandler = new SocketsHttpHandler() }), _settings, forPush: true);
             _ownHttpClient = own;
             httpClient = () => own;
+            var ownDelete = PushHttp.Configure(new HttpClient(), _settings, forPush: false);
+            _ownDeleteClient = ownDelete;
+            _deleteClient = () => ownDelete;
         }
         else
         {
             httpClient = () => httpClientFactory.CreateClient(PushHttp.PushClientName);
+            _deleteClient = () => httpClientFactory.CreateClient(PushHttp.JanitorClientName);
         }
 
         _client = new MetricPushClient(httpClient, metrics, _settings, timeProvider);
@@ -87,6 +93,9 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
 
     /// <summary>The <c>instance</c> label of this instance's group, once started with a Pushgateway configured.</summary>
     internal string? Instance { get; private set; }
+
+    /// <summary>The index of the Pushgateway this instance pushes to among the configured shards (0 with one gateway).</summary>
+    internal int Shard { get; private set; }
 
     /// <summary>Pushes completed since start, successful or not (for tests and diagnostics).</summary>
     public int CompletedPushes => Volatile.Read(ref _completedPushes);
@@ -107,7 +116,9 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
 
         var instance = GroupingKey.ResolveInstance(_settings.Instance, Environment.GetEnvironmentVariable("WEBSITE_INSTANCE_ID"));
         Instance = instance;
-        GroupUrl = GroupingKey.GroupUrl(_settings.ParsedUrl!, _settings.Job, instance);
+        var shards = _settings.ShardUrls;
+        Shard = PushShards.Select(instance, shards.Count);
+        GroupUrl = GroupingKey.GroupUrl(shards[Shard], _settings.Job, instance);
         _lastPushStarted = _timeProvider.GetTimestamp() - (long)(_settings.EffectiveMinInterval.TotalSeconds * _timeProvider.TimestampFrequency);
         if (_releaseAt == Holding)
         {
@@ -115,7 +126,7 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
         }
 
         _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
-        LogPushStarted(_logger, GroupUrl, _settings.IntervalSeconds, _settings.EffectiveMinInterval.TotalSeconds, _settings.FirstValuesDelaySeconds);
+        LogPushStarted(_logger, GroupUrl, Shard + 1, shards.Count, _settings.IntervalSeconds, _settings.EffectiveMinInterval.TotalSeconds, _settings.FirstValuesDelaySeconds);
         return Task.CompletedTask;
     }
 
@@ -174,6 +185,7 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
         _stopping.Dispose();
         _pushGate.Dispose();
         _ownHttpClient?.Dispose();
+        _ownDeleteClient?.Dispose();
     }
 
     private async Task RunAsync(CancellationToken stopping)
@@ -182,6 +194,7 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
         var minInterval = _settings.EffectiveMinInterval;
         try
         {
+            await LeaveOtherShardsAsync(stopping).ConfigureAwait(false);
             while (!stopping.IsCancellationRequested)
             {
                 await WaitForRequestAsync(UntilNextPush(interval), stopping).ConfigureAwait(false);
@@ -200,6 +213,37 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // Stopping: StopAsync makes the final push.
+        }
+    }
+
+    /// <summary>
+    /// With several shards, deletes this instance's group from every shard but its own, once at start: should the shard
+    /// list change while an instance label lives on, its series never sit in two gateways at once (Prometheus would
+    /// scrape them twice under one identity). Best effort: a gateway that does not answer is left to the janitor.
+    /// </summary>
+    private async Task LeaveOtherShardsAsync(CancellationToken stopping)
+    {
+        var shards = _settings.ShardUrls;
+        for (var i = 0; i < shards.Count; i++)
+        {
+            if (i == Shard)
+            {
+                continue;
+            }
+
+            var groupUrl = GroupingKey.GroupUrl(shards[i], _settings.Job, Instance!);
+            try
+            {
+                using var response = await _deleteClient().DeleteAsync(groupUrl, stopping).ConfigureAwait(false);
+                if (!response.IsSuccessStatusCode)
+                {
+                    LogLeaveShardRejected(_logger, groupUrl, (int)response.StatusCode);
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !stopping.IsCancellationRequested))
+            {
+                LogLeaveShardFailed(_logger, groupUrl, ex.Message);
+            }
         }
     }
 
@@ -303,8 +347,14 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Metrics are not pushed: the app setting MetricPush__Url is empty")]
     private static partial void LogPushDisabled(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Pushing metrics to {GroupUrl} after invocations and every {IntervalSeconds} s, at most once per {MinIntervalSeconds} s; counts go out {FirstValuesDelaySeconds} s after the first push, which carries every series at zero")]
-    private static partial void LogPushStarted(ILogger logger, Uri groupUrl, double intervalSeconds, double minIntervalSeconds, double firstValuesDelaySeconds);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pushing metrics to {GroupUrl} (Pushgateway {Shard} of {Shards}) after invocations and every {IntervalSeconds} s, at most once per {MinIntervalSeconds} s; counts go out {FirstValuesDelaySeconds} s after the first push, which carries every series at zero")]
+    private static partial void LogPushStarted(ILogger logger, Uri groupUrl, int shard, int shards, double intervalSeconds, double minIntervalSeconds, double firstValuesDelaySeconds);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not delete this instance's group {GroupUrl} from another Pushgateway shard ({Detail}); the janitor expires it")]
+    private static partial void LogLeaveShardFailed(ILogger logger, Uri groupUrl, string detail);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not delete this instance's group {GroupUrl} from another Pushgateway shard (HTTP {Status}); the janitor expires it")]
+    private static partial void LogLeaveShardRejected(ILogger logger, Uri groupUrl, int status);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Metric pushes to {GroupUrl} are failing ({Reason} after {Attempts} attempts: {Detail}); values keep accumulating and go out with the next successful push")]
     private static partial void LogPushFailing(ILogger logger, Uri groupUrl, string reason, int attempts, string detail);

@@ -24,7 +24,7 @@ public sealed class FleetTests(ITestOutputHelper output)
     {
         var after = await RunAsync("after", gateway => new FleetSettings
         {
-            PushgatewayUrl = gateway,
+            Pushgateways = [gateway],
             FirstValuesDelaySeconds = 1.5 * ScrapeInterval.TotalSeconds,
         });
         var before = await RunAsync("before", gateway => FleetSettings.Before(gateway));

@@ -34,10 +34,15 @@ public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
     public string Configuration { get; private set; } = string.Empty;
 
     /// <summary>Starts Prometheus on the repository's configuration with the given target and intervals; waits until ready.</summary>
+    public static Task<PrometheusProcess> StartAsync(
+        string repositoryConfigPath, string scrapeTarget, TimeSpan scrapeInterval, TimeSpan evaluationInterval) =>
+        StartAsync(repositoryConfigPath, [scrapeTarget], scrapeInterval, evaluationInterval);
+
+    /// <summary>As above, scraping every one of <paramref name="scrapeTargets"/> (Pushgateway shards).</summary>
     public static async Task<PrometheusProcess> StartAsync(
-        string repositoryConfigPath, string scrapeTarget, TimeSpan scrapeInterval, TimeSpan evaluationInterval)
+        string repositoryConfigPath, IReadOnlyList<string> scrapeTargets, TimeSpan scrapeInterval, TimeSpan evaluationInterval)
     {
-        var configuration = PrometheusConfiguration.Render(repositoryConfigPath, scrapeTarget, scrapeInterval, evaluationInterval);
+        var configuration = PrometheusConfiguration.Render(repositoryConfigPath, scrapeTargets, scrapeInterval, evaluationInterval);
         var directory = Directory.CreateTempSubdirectory("prometheus-test-").FullName;
         var configPath = Path.Combine(directory, "prometheus.yml");
         await File.WriteAllTextAsync(configPath, configuration);
