@@ -17,7 +17,8 @@ internal sealed record Cadence(string Name, TimeSpan Every)
 
 /// <summary>
 /// Settings of the capacity run: <c>capacity [--dry] [--seconds S] [--cadence busy|idle|both] [--consistency on|off|both]
-/// [--scrape-every S] [--concurrency N] [groups...]</c>. Scrapes run every quarter of the period unless
+/// [--shards K[,K...]] [--scrape-every S] [--concurrency N] [groups...]</c>. <c>--shards 2</c> spreads the groups over
+/// two gateways by the app's own shard choice (<c>MetricPush__Url</c> listing two gateways). Scrapes run every quarter of the period unless
 /// <c>--scrape-every</c> says otherwise (0: none during the period). <c>--dry</c> is the smoke form: 10 groups, busy cadence, 2 s.
 /// </summary>
 internal sealed record CapacitySettings(
@@ -25,6 +26,7 @@ internal sealed record CapacitySettings(
     TimeSpan Period,
     IReadOnlyList<Cadence> Cadences,
     IReadOnlyList<bool> ConsistencyChecks,
+    IReadOnlyList<int> Shards,
     TimeSpan ScrapeEvery,
     int Concurrency,
     int Seed)
@@ -47,6 +49,7 @@ internal sealed record CapacitySettings(
         var period = TimeSpan.FromSeconds(20);
         IReadOnlyList<Cadence> cadences = [Cadence.Busy, Cadence.Idle];
         IReadOnlyList<bool> checks = [true, false];
+        IReadOnlyList<int> shards = [1];
         TimeSpan? scrapeEvery = null;
         var concurrency = 64;
         var dry = false;
@@ -72,6 +75,9 @@ internal sealed record CapacitySettings(
                         var other => throw new ArgumentException($"--consistency {other}: expected on, off or both."),
                     };
                     break;
+                case "--shards":
+                    shards = [.. args[++i].Split(',').Select(k => int.Parse(k, CultureInfo.InvariantCulture))];
+                    break;
                 case "--concurrency":
                     concurrency = int.Parse(args[++i], CultureInfo.InvariantCulture);
                     break;
@@ -91,7 +97,7 @@ internal sealed record CapacitySettings(
         }
 
         return dry
-            ? new CapacitySettings([10], TimeSpan.FromSeconds(2), [Cadence.Busy], [true, false], TimeSpan.FromSeconds(0.5), concurrency, Seed: 10)
-            : new CapacitySettings(groups.Count > 0 ? groups : [10, 100, 1000], period, cadences, checks, scrapeEvery ?? period / 4, concurrency, Seed: 10);
+            ? new CapacitySettings([10], TimeSpan.FromSeconds(2), [Cadence.Busy], [true, false], [1, 2], TimeSpan.FromSeconds(0.5), concurrency, Seed: 10)
+            : new CapacitySettings(groups.Count > 0 ? groups : [10, 100, 1000], period, cadences, checks, shards, scrapeEvery ?? period / 4, concurrency, Seed: 10);
     }
 }

@@ -40,69 +40,100 @@ internal static class FleetCapacity
         var loads = new List<string>();
         foreach (var groups in settings.Groups)
         {
-            foreach (var (mode, arguments) in modes)
+            foreach (var shards in settings.Shards)
             {
-                await using var gateway = await PushgatewayProcess.StartAsync(arguments);
-                var empty = await ResidentBytesAsync(gateway);
-                var loading = await LoadAsync(gateway.Url, groups, body);
-                var loaded = await ResidentBytesAsync(gateway);
-                loads.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"| {groups:N0} | {mode} | {loading.TotalSeconds:F1} s | {MiB(empty)} | {MiB(loaded)} | {KiB((loaded - empty) / groups)} |"));
-                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{groups} groups, consistency check {mode}: loaded in {loading.TotalSeconds:F1} s"));
-
-                var pushes = new OpenLoopPushes(g => GroupUrl(gateway.Url, g), body, settings.Concurrency);
-                foreach (var cadence in settings.Cadences)
+                foreach (var (mode, arguments) in modes)
                 {
-                    var row = await MeasureAsync(gateway, pushes, groups, mode, cadence, settings, body);
-                    rows.Add(row);
-                    Console.Error.WriteLine(row.Markdown());
+                    var gateways = new List<PushgatewayProcess>();
+                    try
+                    {
+                        for (var k = 0; k < shards; k++)
+                        {
+                            gateways.Add(await PushgatewayProcess.StartAsync(arguments));
+                        }
+
+                        // Each group on the gateway the app would push it to (PushShards, as MetricPush__Url lists them).
+                        var shardUrls = gateways.Select(g => g.Url).ToList();
+                        Uri UrlOf(int group) => GroupUrl(shardUrls[PushShards.Select(Instance(group), shards)], group);
+                        var empty = await ResidentBytesAsync(gateways);
+                        var loading = await LoadAsync(UrlOf, groups, body);
+                        var loaded = await ResidentBytesAsync(gateways);
+                        loads.Add(string.Create(CultureInfo.InvariantCulture,
+                            $"| {groups:N0} | {shards} | {mode} | {loading.TotalSeconds:F1} s | {MiB(empty)} | {MiB(loaded)} | {KiB((loaded - empty) / groups)} |"));
+                        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{groups} groups on {shards} gateway(s), consistency check {mode}: loaded in {loading.TotalSeconds:F1} s"));
+
+                        var pushes = new OpenLoopPushes(UrlOf, body, settings.Concurrency);
+                        foreach (var cadence in settings.Cadences)
+                        {
+                            var row = await MeasureAsync(gateways, pushes, groups, mode, cadence, settings, body);
+                            rows.Add(row);
+                            Console.Error.WriteLine(row.Markdown());
+                        }
+                    }
+                    finally
+                    {
+                        foreach (var gateway in gateways)
+                        {
+                            await gateway.DisposeAsync();
+                        }
+                    }
                 }
             }
         }
 
         Console.WriteLine();
-        Console.WriteLine("| groups | consistency check | cadence | pushes/s offered / done | push p50 | p99 | max | > 3 s / errors / not done | scrape p50 / max | scrape size | gateway RSS | CPU gateway / bench | machine load |");
-        Console.WriteLine("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| groups | gateways | consistency check | cadence | pushes/s offered / done | push p50 | p99 | max | > 3 s / errors / not done | scrape p50 / max (per gateway) | scrape size (largest gateway) | gateways' RSS | CPU gateways / bench | machine load |");
+        Console.WriteLine("|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         rows.ForEach(r => Console.WriteLine(r.Markdown()));
         Console.WriteLine();
-        Console.WriteLine("Loading the groups (4 PUTs in flight) and the gateway's resident memory:");
-        Console.WriteLine("| groups | consistency check | load time | RSS empty | RSS loaded | RSS per group |");
-        Console.WriteLine("|---:|---|---:|---:|---:|---:|");
+        Console.WriteLine("Loading the groups (4 PUTs in flight) and the gateways' resident memory (summed):");
+        Console.WriteLine("| groups | gateways | consistency check | load time | RSS empty | RSS loaded | RSS per group |");
+        Console.WriteLine("|---:|---:|---|---:|---:|---:|---:|");
         loads.ForEach(Console.WriteLine);
         Console.WriteLine();
-        foreach (var (mode, _) in modes)
+        foreach (var shards in settings.Shards)
         {
-            Console.WriteLine(Verdict(mode, rows.Where(r => r.Mode == mode)));
+            foreach (var (mode, _) in modes)
+            {
+                Console.WriteLine(Verdict(mode, shards, rows.Where(r => r.Mode == mode && r.Shards == shards)));
+            }
         }
 
         return 0;
     }
 
-    /// <summary>One period of pushes at one cadence while the gateway is scraped; the gateway's and this process' CPU over it.</summary>
+    /// <summary>
+    /// One period of pushes at one cadence while every gateway is scraped (concurrently, as Prometheus scrapes its targets);
+    /// the gateways' and this process' CPU over it.
+    /// </summary>
     private static async Task<Row> MeasureAsync(
-        PushgatewayProcess gateway, OpenLoopPushes pushes, int groups, string mode, Cadence cadence, CapacitySettings settings, byte[] body)
+        List<PushgatewayProcess> gateways, OpenLoopPushes pushes, int groups, string mode, Cadence cadence, CapacitySettings settings, byte[] body)
     {
-        await SettleAsync(gateway.Url, body);
-        var cpuBefore = (await gateway.ScrapeAsync()).Value("process_cpu_seconds_total");
+        foreach (var gateway in gateways)
+        {
+            await SettleAsync(gateway.Url, body);
+        }
+
+        var cpuBefore = await SumAsync(gateways, "process_cpu_seconds_total");
         var ownCpuBefore = Environment.CpuUsage.TotalTime;
         var wall = System.Diagnostics.Stopwatch.StartNew();
-        var probe = new ScrapeProbe(gateway.Url, settings.ScrapeEvery);
+        var probes = gateways.Select(g => new ScrapeProbe(g.Url, settings.ScrapeEvery)).ToList();
         using var stopScraping = new CancellationTokenSource(settings.Period);
-        var scraping = settings.ScrapeEvery > TimeSpan.Zero ? probe.RunAsync(stopScraping.Token) : Task.CompletedTask;
+        var scraping = settings.ScrapeEvery > TimeSpan.Zero ? Task.WhenAll(probes.Select(p => p.RunAsync(stopScraping.Token))) : Task.CompletedTask;
         var outcome = await pushes.RunAsync(groups, cadence, settings.Period, settings.Seed);
         await scraping;
-        var after = await gateway.ScrapeAsync();
-        var cores = (after.Value("process_cpu_seconds_total") - cpuBefore) / wall.Elapsed.TotalSeconds;
+        var cores = (await SumAsync(gateways, "process_cpu_seconds_total") - cpuBefore) / wall.Elapsed.TotalSeconds;
         var ownCores = (Environment.CpuUsage.TotalTime - ownCpuBefore).TotalSeconds / wall.Elapsed.TotalSeconds;
-        return new Row(groups, mode, cadence, outcome, probe.Scrapes, after.Value("process_resident_memory_bytes"), cores, ownCores, LoadAverage());
+        return new Row(groups, gateways.Count, mode, cadence, outcome, [.. probes.SelectMany(p => p.Scrapes)],
+            await SumAsync(gateways, "process_resident_memory_bytes"), cores, ownCores, LoadAverage());
     }
 
-    private static string Verdict(string mode, IEnumerable<Row> rows)
+    private static string Verdict(string mode, int shards, IEnumerable<Row> rows)
     {
         var target = rows.FirstOrDefault(r => r.Groups == CapacitySettings.TargetInstances && r.Cadence == Cadence.Busy);
         if (target is null)
         {
-            return $"Target (1,000 instances, busy cadence), consistency check {mode}: not measured in this run.";
+            return $"Target (1,000 instances, busy cadence) on {shards} gateway(s), consistency check {mode}: not measured in this run.";
         }
 
         var p99 = target.Pushes.Percentile(0.99);
@@ -110,18 +141,18 @@ internal static class FleetCapacity
         var met = p99 <= CapacitySettings.TargetPushP99.TotalMilliseconds && scrape <= CapacitySettings.TargetScrape.TotalSeconds
             && target.Pushes.Errors == 0 && target.Pushes.NotDone == 0;
         return string.Create(CultureInfo.InvariantCulture,
-            $"Target (1,000 instances, busy cadence, push p99 ≤ 50 ms, scrape ≤ 2 s), consistency check {mode}: {(met ? "met" : "NOT met")} (p99 {Milliseconds(p99)}, slowest scrape {scrape:F2} s, {target.Pushes.Errors} errors, {target.Pushes.NotDone} not done)");
+            $"Target (1,000 instances, busy cadence, push p99 ≤ 50 ms, scrape ≤ 2 s) on {shards} gateway(s), consistency check {mode}: {(met ? "met" : "NOT met")} (p99 {Milliseconds(p99)}, slowest scrape {scrape:F2} s, {target.Pushes.Errors} errors, {target.Pushes.NotDone} not done)");
     }
 
     /// <summary>PUTs every group once (4 at a time); returns how long it took.</summary>
-    private static async Task<TimeSpan> LoadAsync(Uri gateway, int groups, byte[] body)
+    private static async Task<TimeSpan> LoadAsync(Func<int, Uri> groupUrl, int groups, byte[] body)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
         var started = System.Diagnostics.Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, groups), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (g, token) =>
         {
             using var content = Content(body);
-            using var response = await http.PutAsync(GroupUrl(gateway, g), content, token);
+            using var response = await http.PutAsync(groupUrl(g), content, token);
             response.EnsureSuccessStatusCode();
         });
         return started.Elapsed;
@@ -143,11 +174,23 @@ internal static class FleetCapacity
         return content;
     }
 
-    private static Uri GroupUrl(Uri gateway, int group) =>
-        GroupingKey.GroupUrl(gateway, Job, "capacity-" + group.ToString("0000", CultureInfo.InvariantCulture));
+    private static Uri GroupUrl(Uri gateway, int group) => GroupingKey.GroupUrl(gateway, Job, Instance(group));
 
-    private static async Task<double> ResidentBytesAsync(PushgatewayProcess gateway) =>
-        (await gateway.ScrapeAsync()).Value("process_resident_memory_bytes");
+    private static string Instance(int group) => "capacity-" + group.ToString("0000", CultureInfo.InvariantCulture);
+
+    private static Task<double> ResidentBytesAsync(IReadOnlyList<PushgatewayProcess> gateways) => SumAsync(gateways, "process_resident_memory_bytes");
+
+    /// <summary>A gateway's own metric, summed over the gateways.</summary>
+    private static async Task<double> SumAsync(IReadOnlyList<PushgatewayProcess> gateways, string metric)
+    {
+        var sum = 0.0;
+        foreach (var gateway in gateways)
+        {
+            sum += (await gateway.ScrapeAsync()).Value(metric);
+        }
+
+        return sum;
+    }
 
     internal static string Milliseconds(double ms) => ms switch
     {
@@ -164,7 +207,7 @@ internal static class FleetCapacity
     private static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
 
     private sealed record Row(
-        int Groups, string Mode, Cadence Cadence, PushOutcome Pushes, IReadOnlyList<(double Seconds, long Bytes)> Scrapes, double Resident, double Cores, double OwnCores, string Load)
+        int Groups, int Shards, string Mode, Cadence Cadence, PushOutcome Pushes, IReadOnlyList<(double Seconds, long Bytes)> Scrapes, double Resident, double Cores, double OwnCores, string Load)
     {
         public string Markdown()
         {
@@ -172,9 +215,9 @@ internal static class FleetCapacity
             var scrape = seconds.Length == 0
                 ? "none"
                 : string.Create(CultureInfo.InvariantCulture, $"{seconds[(seconds.Length - 1) / 2]:F3} / {seconds[^1]:F3} s");
-            var size = Scrapes.Count == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{Scrapes[^1].Bytes / 1048576.0:F1} MiB");
+            var size = Scrapes.Count == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{Scrapes.Max(s => s.Bytes) / 1048576.0:F1} MiB");
             return string.Create(CultureInfo.InvariantCulture,
-                $"| {Groups:N0} | {Mode} | {Cadence.Name} | {Pushes.OfferedPerSecond:F0} / {Pushes.DonePerSecond:F0} | {Milliseconds(Pushes.Percentile(0.50))} | {Milliseconds(Pushes.Percentile(0.99))} | {Milliseconds(Pushes.Max)} | {Pushes.SlowerThanAppTimeout} / {Pushes.Errors} / {Pushes.NotDone} | {scrape} | {size} | {MiB(Resident)} | {Cores:F2} / {OwnCores:F2} cores | {Load} |");
+                $"| {Groups:N0} | {Shards} | {Mode} | {Cadence.Name} | {Pushes.OfferedPerSecond:F0} / {Pushes.DonePerSecond:F0} | {Milliseconds(Pushes.Percentile(0.50))} | {Milliseconds(Pushes.Percentile(0.99))} | {Milliseconds(Pushes.Max)} | {Pushes.SlowerThanAppTimeout} / {Pushes.Errors} / {Pushes.NotDone} | {scrape} | {size} | {MiB(Resident)} | {Cores:F2} / {OwnCores:F2} cores | {Load} |");
         }
     }
 }

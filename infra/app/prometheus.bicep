@@ -15,8 +15,8 @@ param environmentId string
 @description('Prometheus image, pinned.')
 param image string
 
-@description('FQDN of the Pushgateway container app.')
-param pushgatewayFqdn string
+@description('FQDNs of the Pushgateway container apps: every shard is scraped.')
+param pushgatewayFqdns array
 
 @description('Basic-auth user name (Pushgateway scrape and Prometheus UI).')
 @secure()
@@ -52,14 +52,17 @@ scrape_configs:
       username: {1}
       password_file: {0}/pushgateway-password
     static_configs:
-      - targets: ['{2}']
+      - targets: [{2}]
 '''
+
+// Every Pushgateway shard, as a YAML flow sequence of quoted host names.
+var scrapeTargets = join(map(pushgatewayFqdns, fqdn => '\'${fqdn}\''), ', ')
 
 var recordingRules = loadTextContent('../../deploy/prometheus/rules/recording.yml')
 var alertRules = loadTextContent('../../deploy/prometheus/rules/alerts.yml')
 
 // Changing a secret does not start a new revision: a hash of the (non-secret) files in the template does.
-var configRevision = uniqueString(prometheusConfig, recordingRules, alertRules, pushgatewayFqdn, retentionTime)
+var configRevision = uniqueString(prometheusConfig, recordingRules, alertRules, scrapeTargets, retentionTime)
 
 resource prometheus 'Microsoft.App/containerApps@2025-01-01' = {
   name: name
@@ -87,7 +90,7 @@ resource prometheus 'Microsoft.App/containerApps@2025-01-01' = {
           name: 'prometheus-yml'
           // Secret: carries the user name (a @secure() parameter); the rest is not secret.
           #disable-next-line use-secure-value-for-secure-inputs
-          value: format(prometheusConfig, configDirectory, username, pushgatewayFqdn)
+          value: format(prometheusConfig, configDirectory, username, scrapeTargets)
         }
         {
           name: 'pushgateway-password'

@@ -1,4 +1,4 @@
-metadata description = 'Prometheus Pushgateway (official image) as a container app: HTTPS-only external ingress, basic auth through --web.config.file (a secret volume), and groups persisted to an Azure Files share.'
+metadata description = 'Prometheus Pushgateway (official image) as one container app per shard: HTTPS-only external ingress, basic auth through --web.config.file (a secret volume), and groups persisted to an Azure Files share (one file per shard).'
 
 @description('Location of the resources.')
 param location string
@@ -6,8 +6,13 @@ param location string
 @description('Tags applied to every resource.')
 param tags object
 
-@description('Name of the container app.')
+@description('Name of the container app (of the first shard; the others get -1, -2, ...).')
 param name string
+
+@description('Pushgateways to deploy: the Function App shards its instances over them by instance id (MetricPush__Url lists them all) and Prometheus scrapes every one. One carries about 750 instances pushing every second (docs/scale.md).')
+@minValue(1)
+@maxValue(8)
+param shardCount int = 1
 
 @description('Resource ID of the Container Apps environment.')
 param environmentId string
@@ -34,8 +39,9 @@ param minReplicas int = 1
 var webConfigDirectory = '/etc/pushgateway'
 var dataDirectory = '/data'
 
-resource pushgateway 'Microsoft.App/containerApps@2025-01-01' = {
-  name: name
+resource pushgateway 'Microsoft.App/containerApps@2025-01-01' = [for shard in range(0, shardCount): {
+  // The first shard keeps the name (and persistence file) of a single gateway, so adding shards leaves it in place.
+  name: shard == 0 ? name : '${name}-${shard}'
   location: location
   tags: tags
   properties: {
@@ -72,7 +78,7 @@ resource pushgateway 'Microsoft.App/containerApps@2025-01-01' = {
           image: image
           args: [
             '--web.config.file=${webConfigDirectory}/web-config.yml'
-            '--persistence.file=${dataDirectory}/pushgateway.store'
+            '--persistence.file=${dataDirectory}/${shard == 0 ? 'pushgateway' : 'pushgateway-${shard}'}.store'
             '--persistence.interval=1m'
             // By default every push is checked against everything the gateway holds: O(total series) per push, so
             // 1,000 groups of this app's payload give 4 pushes/s (p99 631 ms); without the check 2,567 pushes/s
@@ -141,13 +147,13 @@ resource pushgateway 'Microsoft.App/containerApps@2025-01-01' = {
       }
     }
   }
-}
+}]
 
-@description('Name of the container app.')
-output name string = pushgateway.name
+@description('Names of the container apps, one per shard.')
+output names array = [for shard in range(0, shardCount): pushgateway[shard].name]
 
-@description('FQDN of the ingress.')
-output fqdn string = pushgateway.properties.configuration.ingress.fqdn
+@description('FQDNs of the ingresses, one per shard, in shard order.')
+output fqdns array = [for shard in range(0, shardCount): pushgateway[shard].properties.configuration.ingress.fqdn]
 
-@description('HTTPS base URL of the Pushgateway.')
-output url string = 'https://${pushgateway.properties.configuration.ingress.fqdn}'
+@description('HTTPS base URLs of the Pushgateway shards, in shard order (MetricPush__Url lists them comma-separated).')
+output urls array = [for shard in range(0, shardCount): 'https://${pushgateway[shard].properties.configuration.ingress.fqdn}']

@@ -165,14 +165,25 @@ public static partial class InfrastructureChecks
             return;
         }
 
+        // With Pushgateway shards the setting joins the pushgateway module's per-shard URLs: follow the join into the
+        // module and check the element every shard's URL is made of.
         var (urlTemplate, resolved) = template.Resolve(url);
         var expression = resolved.ValueKind == JsonValueKind.String ? resolved.GetString()! : "";
+        if (JoinedModuleOutput().Match(expression) is { Success: true } joined
+            && urlTemplate.Children.SingleOrDefault(c => c.Name == joined.Groups[1].Value) is { } module
+            && module.Template.TryGetProperty("outputs", out var outputs)
+            && outputs.TryGetProperty(joined.Groups[2].Value, out var shardUrls)
+            && shardUrls.TryGetProperty("copy", out var copy))
+        {
+            (urlTemplate, expression) = (module, copy.GetProperty("input").GetString() ?? "");
+        }
+
         var pushgateway = urlTemplate.Resources.Where(r => r.Type == "Microsoft.App/containerApps").ToList();
         Expect(findings, PushgatewayUrl,
             expression.StartsWith("[format('https://{0}', reference(resourceId('Microsoft.App/containerApps'", StringComparison.Ordinal)
                 && expression.EndsWith(".configuration.ingress.fqdn)]", StringComparison.Ordinal)
                 && pushgateway.Count == 1 && IsPushgateway(pushgateway[0]),
-            $"MetricPush__Url does not resolve to https:// + the Pushgateway container app FQDN (got {expression})");
+            $"MetricPush__Url does not resolve to https:// + the Pushgateway container app FQDN of every shard (got {expression})");
     }
 
     private static void CheckStorageAccounts(ArmTemplate main, List<Finding> findings)
@@ -361,6 +372,18 @@ public static partial class InfrastructureChecks
             var variables = template.Template.TryGetProperty("variables", out var vars) ? vars.GetRawText() : "";
             Expect(findings, ContainerApps, variables.Contains("honor_labels: true", StringComparison.Ordinal) && variables.Contains("scheme: https", StringComparison.Ordinal),
                 "the Prometheus config does not scrape with honor_labels: true over https");
+
+            // Every Pushgateway shard is scraped: the targets are the pushgateway module's whole fqdns output.
+            var passed = template.Deployment?.GetProperty("properties").GetProperty("parameters");
+            var fqdns = passed is { } p && p.TryGetProperty("pushgatewayFqdns", out var f) && f.TryGetProperty("value", out var v) && v.ValueKind == JsonValueKind.String
+                ? v.GetString()! : "";
+            var source = ModuleOutputReference().Match(fqdns);
+            Expect(findings, ContainerApps,
+                source.Success && source.Groups[2].Value == "fqdns"
+                    && template.Parent?.Children.SingleOrDefault(c => c.Name == source.Groups[1].Value) is { } shards
+                    && shards.Resources.Any(r => r.Type == "Microsoft.App/containerApps" && IsPushgateway(r))
+                    && variables.Contains("targets: [{2}]", StringComparison.Ordinal),
+                $"Prometheus does not scrape every Pushgateway shard (pushgatewayFqdns is {fqdns})");
         }
 
         foreach (var (template, app) in apps.Where(a => !IsPushgateway(a.Resource)))
@@ -453,4 +476,12 @@ public static partial class InfrastructureChecks
 
     [GeneratedRegex(@"parameters\('([^']+)'\)")]
     private static partial Regex IdentityParameter();
+
+    /// <summary><c>[join(reference(... deployments 'module' ...).outputs.name.value, ',')]</c>: a module's array output joined with commas.</summary>
+    [GeneratedRegex(@"^\[join\(reference\(.*'Microsoft\.Resources/deployments', '([^']+)'\).*\)\.outputs\.([A-Za-z0-9_]+)\.value, ','\)\]$")]
+    private static partial Regex JoinedModuleOutput();
+
+    /// <summary><c>[reference(... deployments 'module' ...).outputs.name.value]</c>: a module's output, whole.</summary>
+    [GeneratedRegex(@"^\[reference\(.*'Microsoft\.Resources/deployments', '([^']+)'\).*\)\.outputs\.([A-Za-z0-9_]+)\.value\]$")]
+    private static partial Regex ModuleOutputReference();
 }

@@ -30,6 +30,8 @@ public sealed class MutatedInfrastructure : IDisposable
             "value: keyVault::passwordSecret.properties.secretUri", InfrastructureChecks.KeyVaultReferences),
         new("pushgateway-url", "app/function-app.bicep", "value: pushgatewayUrl", "value: 'http://127.0.0.1:9091'", InfrastructureChecks.PushgatewayUrl),
         new("insecure-ingress", "app/pushgateway.bicep", "allowInsecure: false", "allowInsecure: true", InfrastructureChecks.ContainerApps),
+        new("prometheus-scrapes-one-shard", "main.bicep", "pushgatewayFqdns: pushgateway.outputs.fqdns", "pushgatewayFqdns: [pushgateway.outputs.fqdns[0]]", InfrastructureChecks.ContainerApps),
+        new("function-app-pushes-to-one-shard", "main.bicep", "pushgatewayUrl: join(pushgateway.outputs.urls, ',')", "pushgatewayUrl: pushgateway.outputs.urls[0]", InfrastructureChecks.PushgatewayUrl),
         new("pushgateway-consistency-check", "app/pushgateway.bicep", "            '--push.disable-consistency-check'\n", "", InfrastructureChecks.ContainerApps),
         new("pushgateway-undersized", "app/pushgateway.bicep", "cpu: json('1.0')\n            memory: '2Gi'", "cpu: json('0.25')\n            memory: '0.5Gi'",
             InfrastructureChecks.ContainerApps),
