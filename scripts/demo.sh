@@ -4,9 +4,9 @@
 #   scripts/demo.sh                        starts a Pushgateway on a free 127.0.0.1 port (installing it if needed) and stops it after
 #   PUSHGATEWAY_URL=http://host:9091 scripts/demo.sh   uses a gateway that is already running
 #   KEEP_PUSHGATEWAY=1 scripts/demo.sh     leaves the started gateway running, to look at it in a browser
-#   scripts/demo.sh --fleet                a fleet of short-lived instances (issue 9) pushing to the gateway, scraped by a real
-#                                          Prometheus on a free 127.0.0.1 port (the repository's prometheus.yml and rules, 1 s
-#                                          intervals); prints each check's true value beside Prometheus' answer, stops both
+#   scripts/demo.sh --fleet                a fleet of short-lived instances (issue 9) sharded over two Pushgateways (issue 10),
+#                                          scraped by a real Prometheus on a free 127.0.0.1 port (the repository's prometheus.yml
+#                                          and rules, 1 s intervals); prints each check's true value beside Prometheus' answer
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,11 +18,13 @@ fi
 scripts/install-prerequisites.sh
 
 gateway_pid=""
+shard_pid=""
 prometheus_pid=""
 prometheus_dir=""
 cleanup() {
   if [ -n "$prometheus_pid" ]; then kill "$prometheus_pid" 2>/dev/null || true; wait "$prometheus_pid" 2>/dev/null || true; fi
   if [ -n "$prometheus_dir" ]; then rm -rf "$prometheus_dir"; fi
+  if [ -n "$shard_pid" ]; then kill "$shard_pid" 2>/dev/null || true; wait "$shard_pid" 2>/dev/null || true; fi
   if [ -n "$gateway_pid" ] && [ -z "${KEEP_PUSHGATEWAY:-}" ]; then kill "$gateway_pid" 2>/dev/null || true; wait "$gateway_pid" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
@@ -51,13 +53,24 @@ if [ -z "${PUSHGATEWAY_URL:-}" ]; then
   echo "Started a Pushgateway at ${PUSHGATEWAY_URL} (pid ${gateway_pid})."
 fi
 
+if [ -n "$fleet" ] && [ -n "$gateway_pid" ]; then
+  # A second shard: the fleet's instances spread over both by instance id (MetricPush__Url lists both).
+  shard_port="$(free_port)"
+  shard_log="$(mktemp -t pushgateway-shard.XXXXXX.log)"
+  prometheus-pushgateway --web.listen-address="127.0.0.1:${shard_port}" --persistence.file= --push.disable-consistency-check >"$shard_log" 2>&1 &
+  shard_pid=$!
+  wait_ready "The second Pushgateway" "http://127.0.0.1:${shard_port}" "$shard_pid" "$shard_log"
+  PUSHGATEWAY_URL="${PUSHGATEWAY_URL},http://127.0.0.1:${shard_port}"
+  echo "Started a second Pushgateway shard at http://127.0.0.1:${shard_port} (pid ${shard_pid})."
+fi
+
 if [ -n "$fleet" ]; then
   prometheus_dir="$(mktemp -d -t prometheus-fleet.XXXXXX)"
   prometheus_port="$(free_port)"
   # The repository's prometheus.yml and rules, rendered for this gateway by the same code the tests use.
   dotnet build src/PaymentFunctions.Demo -c Release --no-restore --verbosity quiet
   dotnet run --project src/PaymentFunctions.Demo --no-build -c Release -- \
-    --render-prometheus-config deploy/prometheus/prometheus.yml "${PUSHGATEWAY_URL#*://}" 1 "${prometheus_dir}/prometheus.yml"
+    --render-prometheus-config deploy/prometheus/prometheus.yml "$(echo "$PUSHGATEWAY_URL" | sed -E 's#(^|,)[a-z]+://#\1#g; s#/(,|$)#\1#g')" 1 "${prometheus_dir}/prometheus.yml"
   prometheus --config.file="${prometheus_dir}/prometheus.yml" --storage.tsdb.path="${prometheus_dir}/data" \
     --web.listen-address="127.0.0.1:${prometheus_port}" >"${prometheus_dir}/prometheus.log" 2>&1 &
   prometheus_pid=$!

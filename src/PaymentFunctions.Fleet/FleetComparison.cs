@@ -121,8 +121,8 @@ public static partial class FleetComparison
     ];
 
     /// <summary>
-    /// Polls until Prometheus' latest scrape of the gateway holds every instance's final values (each instance's raw
-    /// payment counter, summed over its series, equals what it recorded); returns that scrape's timestamp.
+    /// Polls until Prometheus' latest scrapes of the gateway (of every shard) hold every instance's final values (each
+    /// instance's raw payment counter, summed over its series, equals what it recorded); returns the latest scrape's timestamp.
     /// </summary>
     public static async Task<double> WaitForFinalScrapesAsync(PrometheusQueryClient prometheus, FleetResult fleet, TimeSpan deadline, CancellationToken cancellationToken = default)
     {
@@ -133,7 +133,7 @@ public static partial class FleetComparison
         var last = "nothing scraped yet";
         while (true)
         {
-            if (await prometheus.ScalarAsync("timestamp(up{job=\"pushgateway\"})", cancellationToken: cancellationToken).ConfigureAwait(false) is { } scrape)
+            if (await prometheus.ScalarAsync("max(timestamp(up{job=\"pushgateway\"}))", cancellationToken: cancellationToken).ConfigureAwait(false) is { } scrape)
             {
                 var raw = (await prometheus.QueryAsync($"sum by (instance) (payment_requests_total{{job=\"{job}\"}})", scrape, cancellationToken).ConfigureAwait(false))
                     .ToDictionary(s => s.Label("instance"), s => s.Value, StringComparer.Ordinal);
