@@ -6,7 +6,7 @@ namespace PaymentFunctions.Payments;
 /// <summary>
 /// The payment metrics' whole label space, from the configured allow-lists: every status and tier of the request counter,
 /// every method of the duration histogram, every currency and tier of the amount histogram, and every payment error type
-/// and severity of the error counter. An exception outside <see cref="PaymentException"/>'s subclasses (a cancellation,
+/// and severity of the error counter, and every cause of the rejected-request counter. An exception outside <see cref="PaymentException"/>'s subclasses (a cancellation,
 /// a bug) is still counted under its type name, from its first occurrence on.
 /// </summary>
 internal sealed class PaymentSeriesInitializer(IOptions<PaymentOptions> options, IPaymentGateway gateway) : IMetricSeriesInitializer
@@ -33,6 +33,11 @@ internal sealed class PaymentSeriesInitializer(IOptions<PaymentOptions> options,
         foreach (var method in settings.PaymentMethods)
         {
             metrics.PaymentDuration.WithLabels(gateway.Name, method);
+        }
+
+        foreach (var cause in PaymentRequestParser.RejectionCauses)
+        {
+            metrics.PaymentRejections.WithLabels(cause);
         }
 
         foreach (var errorType in PaymentErrorTypes)

@@ -70,6 +70,21 @@ public sealed partial class PaymentService
         }
     }
 
+    /// <summary>
+    /// Counts a request the parser rejected (answered 400, never sent to the gateway) under its cause. Logged at debug
+    /// only: a broken client or a probe can send thousands, and the counter is what the dashboard and the alert read.
+    /// </summary>
+    public void RecordRejected(PaymentRequestParseResult rejected)
+    {
+        ArgumentNullException.ThrowIfNull(rejected);
+        var cause = rejected.RejectionCause ?? throw new ArgumentException("The request was not rejected.", nameof(rejected));
+        _metrics.RecordRejection(cause);
+        LogRejected(_logger, cause, rejected.Errors.Count);
+    }
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Debug, Message = "Payment request rejected: {Cause} ({FieldCount} field(s) at fault)")]
+    private static partial void LogRejected(ILogger logger, string cause, int fieldCount);
+
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
         Message = "Payment processing started: order {OrderId}, amount {Amount} {Currency}, tier {UserTier}, method {PaymentMethod}")]
     private static partial void LogStarted(ILogger logger, string orderId, decimal amount, string currency, string userTier, string paymentMethod);
