@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace PaymentFunctions.Payments;
 
 /// <summary>
-/// The seed's instrumented payment flow: log scope, pool gauge, gateway call, then the payment metrics for the outcome.
+/// The seed's instrumented payment flow: log scope, a pool connection (and its gauge), gateway call, then the payment metrics for the outcome.
 /// A failed payment is counted (and its error recorded) before the exception goes back to the caller.
 /// </summary>
 public sealed partial class PaymentService
@@ -46,14 +46,13 @@ public sealed partial class PaymentService
 
         LogStarted(_logger, request.OrderId, request.Amount, request.Currency, request.UserTier, request.PaymentMethod);
         var started = _timeProvider.GetTimestamp();
-        _metrics.SetActiveConnections(_pool.Active);
+        using var connection = _pool.Acquire(); // sets the pool gauge; given back (and the gauge set again) when the payment ends
 
         var amountUsd = _options.ToUsd(request.Amount, request.Currency);
         try
         {
             var transactionId = await _gateway.ChargeAsync(request, cancellationToken).ConfigureAwait(false);
             var duration = _timeProvider.GetElapsedTime(started).TotalSeconds;
-            _pool.OnPaymentSucceeded();
             _metrics.RecordPayment(request, succeeded: true, duration, (double)amountUsd);
             LogCompleted(_logger, request.OrderId, duration, transactionId);
             return new PaymentResult("success", transactionId, duration);
