@@ -79,11 +79,93 @@ public sealed class ConnectionPoolTests
         Assert.Equal(15, await ActiveAsync(app));
     }
 
+    /// <summary>
+    /// paymentload itself (its command, closed model, seed mix) against the real payment function in-process, with 4
+    /// workers. The gateway answers in batches of 4: each batch is released only once all 4 payments wait in it, so the
+    /// gauge is read with exactly 4 payments in flight, whatever the scheduling.
+    /// </summary>
+    [Fact]
+    public async Task Under_paymentload_with_4_workers_the_pool_is_above_90_percent_and_back_at_the_baseline_after()
+    {
+        const int Workers = 4;
+        const int Requests = 5 * Workers;
+        var gateway = new BatchGateway(Workers);
+        using var app = TestApp.Create(services => services.AddSingleton<IPaymentGateway>(gateway));
+        app.Services.GetRequiredService<PaymentService>(); // the pool, at its baseline
+        gateway.Gauge = () => app.Metrics.DatabaseConnectionsActive.WithLabels("payment_db", "main_pool").Value;
+        var idle = await ActiveAsync(app);
+
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var context = new LoadGenerator.CliContext(output, error, _ => null, ErrorIsTerminal: false, TimeProvider.System, new FunctionHandler(app));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var exit = await LoadGenerator.LoadGeneratorCli.RunAsync(
+            ["--url", "http://127.0.0.1:7071/api/payments", "--concurrency", $"{Workers}", "--requests", $"{Requests}", "--seed", "7", "--json"],
+            context,
+            timeout.Token);
+
+        Assert.True(exit == 0, error.ToString());
+        using var summary = System.Text.Json.JsonDocument.Parse(output.ToString());
+        Assert.Equal(Requests, summary.RootElement.GetProperty("statusCodes").GetProperty("200").GetInt32());
+        Assert.Equal(15, idle);
+        Assert.Equal(Enumerable.Repeat(19.0, Requests / Workers), gateway.AtFullBatch); // 19 of 20: 95 %
+        Assert.Equal(15, await ActiveAsync(app));
+    }
+
     private static string Payment(string orderId) =>
         $$"""{"orderId":"{{orderId}}","userId":"user_1","amount":50.0,"currency":"USD"}""";
 
     private static async Task<double> ActiveAsync(TestApp app) =>
         (await app.ScrapeAsync()).Value(Pool, ("database", "payment_db"), ("pool", "main_pool"));
+
+    /// <summary>Sends paymentload's requests to the payment function in-process instead of over the network.</summary>
+    private sealed class FunctionHandler(TestApp app) : HttpMessageHandler
+    {
+        private int _invocations;
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var body = await request.Content!.ReadAsStringAsync(cancellationToken);
+            var response = await app.PostPaymentAsync(body, $"load-{Interlocked.Increment(ref _invocations)}");
+            return new HttpResponseMessage(response.StatusCode) { Content = new StringContent(response.BodyText()), RequestMessage = request };
+        }
+    }
+
+    /// <summary>Holds charges until <c>size</c> of them wait, notes the pool gauge at that moment, then answers them all.</summary>
+    private sealed class BatchGateway(int size) : IPaymentGateway
+    {
+        private readonly Lock _gate = new();
+        private List<TaskCompletionSource<string>> _waiting = [];
+
+        public string Name => "stripe";
+
+        public Func<double> Gauge { get; set; } = () => double.NaN;
+
+        public ConcurrentQueue<double> AtFullBatch { get; } = new();
+
+        public Task<string> ChargeAsync(PaymentRequest request, CancellationToken cancellationToken)
+        {
+            var charge = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            List<TaskCompletionSource<string>>? full = null;
+            lock (_gate)
+            {
+                _waiting.Add(charge);
+                if (_waiting.Count == size)
+                {
+                    AtFullBatch.Enqueue(Gauge());
+                    (full, _waiting) = (_waiting, []);
+                }
+            }
+
+            foreach (var waiting in full ?? [])
+            {
+                waiting.SetResult("txn_" + request.OrderId);
+            }
+
+            // A batch that never fills (a bug) fails its payments instead of hanging the test.
+            return charge.Task.WaitAsync(TimeSpan.FromSeconds(20), cancellationToken);
+        }
+    }
 
     /// <summary>A gateway that holds every charge until the test releases or fails it, and says when one arrived.</summary>
     private sealed class HeldGateway : IPaymentGateway
