@@ -72,5 +72,9 @@ public class InvocationBenchmarks
         public void RecordError(string errorType, bool highSeverity)
         {
         }
+
+        public void RecordRejection(string cause)
+        {
+        }
     }
 }

@@ -87,10 +87,14 @@ public sealed class FleetRunner(TimeProvider timeProvider)
         return truth;
     }
 
-    /// <summary>One payment as the function runs it: a decline is an answered request, a gateway timeout a 5xx (failure).</summary>
+    /// <summary>
+    /// One payment as the function runs it: a decline is a 402 (client error), a gateway timeout a 504 (failure). The
+    /// truth keeps failures apart and counts declines with the successes: only the total is compared.
+    /// </summary>
     private static async Task ProcessAsync(PaymentService payments, FunctionInvocationRecorder recorder, PaymentRequest request, InstanceTruth truth, CancellationToken cancellationToken)
     {
         var serverError = false;
+        var status = 200;
         await recorder.RecordAsync(FunctionName, async () =>
         {
             try
@@ -111,6 +115,7 @@ public sealed class FleetRunner(TimeProvider timeProvider)
                 }
 
                 serverError = ex is GatewayTimeoutException;
+                status = serverError ? 504 : 402;
             }
             finally
             {
@@ -120,7 +125,7 @@ public sealed class FleetRunner(TimeProvider timeProvider)
                     truth.AboveThousandUsd++;
                 }
             }
-        }, () => serverError).ConfigureAwait(false);
+        }, () => status).ConfigureAwait(false);
 
         if (serverError)
         {

@@ -13,6 +13,12 @@ public sealed class FunctionInvocationRecorder(PaymentMetrics metrics, MetricPus
     public const string Success = "success";
     public const string Failure = "failure";
 
+    /// <summary>The invocation answered 4xx: the caller's request was refused (issue 11; a 400 used to count as success).</summary>
+    public const string ClientError = "client_error";
+
+    /// <summary>Every value of the <c>outcome</c> label; the app creates each function's series at zero for all of them.</summary>
+    internal static readonly string[] Outcomes = [Success, ClientError, Failure];
+
     // Function names come from the app's own function metadata, so these caches stay as small as the app.
     private readonly ConcurrentDictionary<(string Function, string Outcome), Counter.Child> _invocations = new();
     private readonly ConcurrentDictionary<string, Histogram.Child> _durations = new(StringComparer.Ordinal);
@@ -20,9 +26,10 @@ public sealed class FunctionInvocationRecorder(PaymentMetrics metrics, MetricPus
 
     /// <summary>
     /// Runs <paramref name="invocation"/> and records it. The outcome is <c>failure</c> when it throws (the exception
-    /// propagates unchanged) or when <paramref name="resultIsFailure"/> says so afterwards (for example an HTTP 5xx).
+    /// propagates unchanged); otherwise it follows the HTTP status <paramref name="responseStatus"/> gives afterwards
+    /// (<see cref="OutcomeOf"/>); a function without one (a timer) succeeded.
     /// </summary>
-    public async Task RecordAsync(string functionName, Func<Task> invocation, Func<bool>? resultIsFailure = null)
+    public async Task RecordAsync(string functionName, Func<Task> invocation, Func<int?>? responseStatus = null)
     {
         ArgumentNullException.ThrowIfNull(invocation);
         if (Interlocked.Exchange(ref _invoked, 1) == 0)
@@ -35,7 +42,7 @@ public sealed class FunctionInvocationRecorder(PaymentMetrics metrics, MetricPus
         try
         {
             await invocation().ConfigureAwait(false);
-            outcome = resultIsFailure?.Invoke() == true ? Failure : Success;
+            outcome = OutcomeOf(responseStatus?.Invoke());
         }
         finally
         {
@@ -46,4 +53,12 @@ public sealed class FunctionInvocationRecorder(PaymentMetrics metrics, MetricPus
             pusher.RequestPush();
         }
     }
+
+    /// <summary>The outcome of an invocation that returned: 5xx a failure, 4xx a client error, anything else (or no HTTP response) a success.</summary>
+    public static string OutcomeOf(int? httpStatus) => httpStatus switch
+    {
+        >= 500 => Failure,
+        >= 400 => ClientError,
+        _ => Success,
+    };
 }

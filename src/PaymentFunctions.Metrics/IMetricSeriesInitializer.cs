@@ -11,15 +11,18 @@ public interface IMetricSeriesInitializer
     void CreateSeries(PaymentMetrics metrics);
 }
 
-/// <summary>The invocation series (both outcomes), duration and cold-start series of each of the app's functions.</summary>
+/// <summary>The invocation series (every outcome), duration and cold-start series of each of the app's functions.</summary>
 internal sealed class FunctionSeriesInitializer(IReadOnlyList<string> functionNames) : IMetricSeriesInitializer
 {
     public void CreateSeries(PaymentMetrics metrics)
     {
         foreach (var function in functionNames)
         {
-            metrics.FunctionInvocations.WithLabels(function, FunctionInvocationRecorder.Success);
-            metrics.FunctionInvocations.WithLabels(function, FunctionInvocationRecorder.Failure);
+            foreach (var outcome in FunctionInvocationRecorder.Outcomes)
+            {
+                metrics.FunctionInvocations.WithLabels(function, outcome);
+            }
+
             metrics.FunctionDuration.WithLabels(function);
             metrics.FunctionColdStarts.WithLabels(function);
         }

@@ -70,10 +70,17 @@ public sealed class PaymentMetrics
             "Errors by service, exception type and severity.",
             new CounterConfiguration { LabelNames = ["service", "error_type", "severity"] });
 
+        // The outcome client_error (4xx) came with issue 11; the help text stays as it was, because a changed help text
+        // makes the Pushgateway serve two texts at random while old and new versions push (docs/metric-changes.md).
         FunctionInvocations = factory.CreateCounter(
             "function_invocations_total",
             "Function invocations by function name and outcome (success, failure).",
             new CounterConfiguration { LabelNames = ["function", "outcome"] });
+
+        PaymentRejections = factory.CreateCounter(
+            "payment_rejected_requests_total",
+            "Payment requests rejected as invalid (HTTP 400) before reaching the gateway, by cause: too_large, malformed_body or the first field at fault.",
+            new CounterConfiguration { LabelNames = ["cause"] });
 
         FunctionDuration = factory.CreateHistogram(
             "function_duration_seconds",
@@ -129,6 +136,12 @@ public sealed class PaymentMetrics
     public Counter Errors { get; }
 
     public Counter FunctionInvocations { get; }
+
+    /// <summary>
+    /// One per rejected payment request, by cause from a fixed list (never a value the caller sent): with
+    /// <see cref="PaymentRequests"/>, which counts every request that reached the gateway, it gives the share rejected.
+    /// </summary>
+    public Counter PaymentRejections { get; }
 
     public Histogram FunctionDuration { get; }
 

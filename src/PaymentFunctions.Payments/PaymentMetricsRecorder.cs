@@ -12,6 +12,9 @@ internal interface IPaymentMetricsRecorder
     void RecordPayment(PaymentRequest request, bool succeeded, double durationSeconds, double amountUsd);
 
     void RecordError(string errorType, bool highSeverity);
+
+    /// <summary>Counts one rejected request; <paramref name="cause"/> is one of <see cref="PaymentRequestParser.RejectionCauses"/>.</summary>
+    void RecordRejection(string cause);
 }
 
 /// <summary>
@@ -38,6 +41,7 @@ internal sealed class PaymentMetricsRecorder : IPaymentMetricsRecorder
     private readonly Histogram.Child?[] _durations; // [method]
     private readonly Histogram.Child?[] _amounts;   // [currency * tiers + tier]
     private readonly Gauge.Child _activeConnections;
+    private readonly Counter.Child[] _rejections; // [cause], in the order of PaymentRequestParser.RejectionCauses
 
     public PaymentMetricsRecorder(PaymentMetrics metrics, IOptions<PaymentOptions> options, IPaymentGateway gateway)
     {
@@ -52,6 +56,7 @@ internal sealed class PaymentMetricsRecorder : IPaymentMetricsRecorder
         _amounts = new Histogram.Child?[_currencies.Count * _tiers.Count];
         _activeConnections = metrics.DatabaseConnectionsActive.WithLabels(settings.Database, settings.Pool);
         metrics.DatabaseConnectionsMax.WithLabels(settings.Database, settings.Pool).Set(settings.PoolMaxConnections);
+        _rejections = [.. PaymentRequestParser.RejectionCauses.Select(cause => metrics.PaymentRejections.WithLabels(cause))];
     }
 
     public void SetActiveConnections(int active) => _activeConnections.Set(active);
@@ -80,4 +85,19 @@ internal sealed class PaymentMetricsRecorder : IPaymentMetricsRecorder
 
     public void RecordError(string errorType, bool highSeverity) =>
         _metrics.Errors.WithLabels(PaymentMetrics.PaymentService, errorType, Severities[highSeverity ? 0 : 1]).Inc();
+
+    public void RecordRejection(string cause)
+    {
+        // Only the fixed causes become label values: anything else is a bug of the caller, not a new series.
+        for (var i = 0; i < _rejections.Length; i++)
+        {
+            if (string.Equals(PaymentRequestParser.RejectionCauses[i], cause, StringComparison.Ordinal))
+            {
+                _rejections[i].Inc();
+                return;
+            }
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(cause), cause, "Not one of PaymentRequestParser.RejectionCauses.");
+    }
 }

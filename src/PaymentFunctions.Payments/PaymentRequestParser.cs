@@ -6,10 +6,11 @@ namespace PaymentFunctions.Payments;
 /// <summary>The outcome of parsing a payment body: a request, or every field at fault with its message.</summary>
 public sealed class PaymentRequestParseResult
 {
-    private PaymentRequestParseResult(PaymentRequest? request, IReadOnlyDictionary<string, string[]> errors)
+    private PaymentRequestParseResult(PaymentRequest? request, IReadOnlyDictionary<string, string[]> errors, string? rejectionCause)
     {
         Request = request;
         Errors = errors;
+        RejectionCause = rejectionCause;
     }
 
     public PaymentRequest? Request { get; }
@@ -17,10 +18,16 @@ public sealed class PaymentRequestParseResult
     /// <summary>Field name (as in the JSON body, or <c>body</c>) to its messages. Empty when <see cref="Request"/> is set.</summary>
     public IReadOnlyDictionary<string, string[]> Errors { get; }
 
-    internal static PaymentRequestParseResult Valid(PaymentRequest request) =>
-        new(request, new Dictionary<string, string[]>());
+    /// <summary>
+    /// Why the request was rejected, from <see cref="PaymentRequestParser.RejectionCauses"/> (a bounded label value,
+    /// never something the caller sent); null when <see cref="Request"/> is set.
+    /// </summary>
+    public string? RejectionCause { get; }
 
-    internal static PaymentRequestParseResult Invalid(Dictionary<string, string[]> errors) => new(null, errors);
+    internal static PaymentRequestParseResult Valid(PaymentRequest request) =>
+        new(request, new Dictionary<string, string[]>(), null);
+
+    internal static PaymentRequestParseResult Invalid(Dictionary<string, string[]> errors, string cause) => new(null, errors, cause);
 }
 
 /// <summary>
@@ -32,6 +39,27 @@ public sealed class PaymentRequestParser(IOptions<PaymentOptions> options)
     /// <summary>Largest body accepted, in bytes.</summary>
     public const int MaxBodyBytes = 64 * 1024;
 
+    /// <summary>A body over <see cref="MaxBodyBytes"/>.</summary>
+    public const string TooLarge = "too_large";
+
+    /// <summary>A body that is not well-formed JSON, or not a JSON object.</summary>
+    public const string MalformedBody = "malformed_body";
+
+    /// <summary>
+    /// Every cause of a rejection: the body's two, then the fields in the order of the request. A request with several
+    /// bad fields counts once, under the first of them in this order (its 400 answer still names them all).
+    /// </summary>
+    public static readonly IReadOnlyList<string> RejectionCauses =
+        [TooLarge, MalformedBody, OrderIdField, UserIdField, AmountField, CurrencyField, UserTierField, PaymentMethodField];
+
+    // The JSON field names: the keys of the 400 answer's errors and the field causes of a rejection.
+    private const string OrderIdField = "orderId";
+    private const string UserIdField = "userId";
+    private const string AmountField = "amount";
+    private const string CurrencyField = "currency";
+    private const string UserTierField = "userTier";
+    private const string PaymentMethodField = "paymentMethod";
+
     private const int MaxIdLength = 128;
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 16 };
 
@@ -41,7 +69,7 @@ public sealed class PaymentRequestParser(IOptions<PaymentOptions> options)
     {
         if (body.Length > MaxBodyBytes)
         {
-            return Fail("body", $"The body must not exceed {MaxBodyBytes} bytes.");
+            return Fail("body", $"The body must not exceed {MaxBodyBytes} bytes.", TooLarge);
         }
 
         JsonDocument document;
@@ -51,7 +79,7 @@ public sealed class PaymentRequestParser(IOptions<PaymentOptions> options)
         }
         catch (JsonException)
         {
-            return Fail("body", "The body must be a well-formed JSON object.");
+            return Fail("body", "The body must be a well-formed JSON object.", MalformedBody);
         }
 
         using (document)
@@ -59,20 +87,20 @@ public sealed class PaymentRequestParser(IOptions<PaymentOptions> options)
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                return Fail("body", "The body must be a JSON object.");
+                return Fail("body", "The body must be a JSON object.", MalformedBody);
             }
 
             var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-            var orderId = RequiredId(root, "orderId", errors);
-            var userId = RequiredId(root, "userId", errors);
+            var orderId = RequiredId(root, OrderIdField, errors);
+            var userId = RequiredId(root, UserIdField, errors);
             var amount = Amount(root, errors);
-            var currency = Choice(root, "currency", null, _options.Currencies, errors);
-            var userTier = Choice(root, "userTier", PaymentRequest.DefaultUserTier, _options.UserTiers, errors);
-            var method = Choice(root, "paymentMethod", PaymentRequest.DefaultPaymentMethod, _options.PaymentMethods, errors);
+            var currency = Choice(root, CurrencyField, null, _options.Currencies, errors);
+            var userTier = Choice(root, UserTierField, PaymentRequest.DefaultUserTier, _options.UserTiers, errors);
+            var method = Choice(root, PaymentMethodField, PaymentRequest.DefaultPaymentMethod, _options.PaymentMethods, errors);
 
             if (errors.Count > 0)
             {
-                return PaymentRequestParseResult.Invalid(errors);
+                return PaymentRequestParseResult.Invalid(errors, RejectionCauses.First(errors.ContainsKey));
             }
 
             return PaymentRequestParseResult.Valid(new PaymentRequest(orderId!, userId!, amount, currency!, userTier!, method!));
@@ -92,8 +120,8 @@ public sealed class PaymentRequestParser(IOptions<PaymentOptions> options)
         return value;
     }
 
-    private static PaymentRequestParseResult Fail(string field, string message) =>
-        PaymentRequestParseResult.Invalid(new Dictionary<string, string[]> { [field] = [message] });
+    private static PaymentRequestParseResult Fail(string field, string message, string cause) =>
+        PaymentRequestParseResult.Invalid(new Dictionary<string, string[]> { [field] = [message] }, cause);
 
     private static string? RequiredId(JsonElement root, string field, Dictionary<string, string[]> errors)
     {
@@ -121,7 +149,7 @@ public sealed class PaymentRequestParser(IOptions<PaymentOptions> options)
 
     private decimal Amount(JsonElement root, Dictionary<string, string[]> errors)
     {
-        const string field = "amount";
+        const string field = AmountField;
         if (!root.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             errors[field] = ["amount is required."];

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace PaymentFunctions.Payments;
 
 /// <summary>
-/// The seed's instrumented payment flow: log scope, pool gauge, gateway call, then the payment metrics for the outcome.
+/// The seed's instrumented payment flow: log scope, a pool connection (and its gauge), gateway call, then the payment metrics for the outcome.
 /// A failed payment is counted (and its error recorded) before the exception goes back to the caller.
 /// </summary>
 public sealed partial class PaymentService
@@ -46,14 +46,13 @@ public sealed partial class PaymentService
 
         LogStarted(_logger, request.OrderId, request.Amount, request.Currency, request.UserTier, request.PaymentMethod);
         var started = _timeProvider.GetTimestamp();
-        _metrics.SetActiveConnections(_pool.Active);
+        using var connection = _pool.Acquire(); // sets the pool gauge; given back (and the gauge set again) when the payment ends
 
         var amountUsd = _options.ToUsd(request.Amount, request.Currency);
         try
         {
             var transactionId = await _gateway.ChargeAsync(request, cancellationToken).ConfigureAwait(false);
             var duration = _timeProvider.GetElapsedTime(started).TotalSeconds;
-            _pool.OnPaymentSucceeded();
             _metrics.RecordPayment(request, succeeded: true, duration, (double)amountUsd);
             LogCompleted(_logger, request.OrderId, duration, transactionId);
             return new PaymentResult("success", transactionId, duration);
@@ -69,6 +68,21 @@ public sealed partial class PaymentService
             throw;
         }
     }
+
+    /// <summary>
+    /// Counts a request the parser rejected (answered 400, never sent to the gateway) under its cause. Logged at debug
+    /// only: a broken client or a probe can send thousands, and the counter is what the dashboard and the alert read.
+    /// </summary>
+    public void RecordRejected(PaymentRequestParseResult rejected)
+    {
+        ArgumentNullException.ThrowIfNull(rejected);
+        var cause = rejected.RejectionCause ?? throw new ArgumentException("The request was not rejected.", nameof(rejected));
+        _metrics.RecordRejection(cause);
+        LogRejected(_logger, cause, rejected.Errors.Count);
+    }
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Debug, Message = "Payment request rejected: {Cause} ({FieldCount} field(s) at fault)")]
+    private static partial void LogRejected(ILogger logger, string cause, int fieldCount);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
         Message = "Payment processing started: order {OrderId}, amount {Amount} {Currency}, tier {UserTier}, method {PaymentMethod}")]

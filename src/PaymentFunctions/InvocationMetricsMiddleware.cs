@@ -6,24 +6,24 @@ namespace PaymentFunctions;
 
 /// <summary>
 /// Worker middleware: every invocation goes through <see cref="FunctionInvocationRecorder"/> (counts, duration, cold
-/// start, then a push request that returns at once). An HTTP answer of 5xx counts as a failure.
+/// start, then a push request that returns at once). An HTTP answer of 5xx counts as a failure, 4xx as a client error.
 /// </summary>
 internal sealed class InvocationMetricsMiddleware(FunctionInvocationRecorder recorder) : IFunctionsWorkerMiddleware
 {
     public Task Invoke(FunctionContext context, FunctionExecutionDelegate next) =>
-        recorder.RecordAsync(context.FunctionDefinition.Name, () => next(context), () => IsServerError(context));
+        recorder.RecordAsync(context.FunctionDefinition.Name, () => next(context), () => ResponseStatus(context));
 
-    private static bool IsServerError(FunctionContext context)
+    private static int? ResponseStatus(FunctionContext context)
     {
         // Reading the invocation result goes through the worker's internal binding features: only HTTP triggers have
-        // a response, and a context without those features is not a failure of the function.
+        // a response, and a context without those features has no status (a success of the function).
         try
         {
-            return context.GetHttpResponseData() is { } response && (int)response.StatusCode >= 500;
+            return context.GetHttpResponseData() is { } response ? (int)response.StatusCode : null;
         }
         catch (InvalidOperationException)
         {
-            return false;
+            return null;
         }
     }
 }

@@ -25,6 +25,7 @@ public sealed class PaymentsFunction(PaymentRequestParser parser, PaymentService
 
         if (parsed.Request is not { } payment)
         {
+            payments.RecordRejected(parsed);
             return await Problems.ValidationAsync(request, parsed.Errors, cancellationToken);
         }
 

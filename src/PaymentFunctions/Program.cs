@@ -3,6 +3,5 @@ using Microsoft.Extensions.Hosting;
 using PaymentFunctions;
 
 var builder = FunctionsApplication.CreateBuilder(args);
-builder.UseMiddleware<InvocationMetricsMiddleware>();
-builder.Services.AddPaymentFunctions(builder.Configuration);
+builder.ConfigurePaymentFunctions();
 builder.Build().Run();

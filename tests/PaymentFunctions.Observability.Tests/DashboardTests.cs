@@ -62,6 +62,26 @@ public sealed class DashboardTests
     }
 
     [Fact]
+    public void The_rejected_request_panels_read_their_rules_next_to_the_payment_panels()
+    {
+        var panels = Dashboard.GetProperty("panels").EnumerateArray().ToList();
+        var payments = panels.FindIndex(p => p.GetProperty("title").GetString() == "Payments (all instances)");
+        var rejected = panels.Skip(payments + 1).TakeWhile(p => p.GetProperty("type").GetString() != "row")
+            .Where(p => p.GetProperty("title").GetString()!.StartsWith("Rejected", StringComparison.Ordinal))
+            .Select(p => (
+                Title: p.GetProperty("title").GetString(),
+                Expr: p.GetProperty("targets").EnumerateArray().Single().GetProperty("expr").GetString(),
+                Unit: p.GetProperty("fieldConfig").GetProperty("defaults").GetProperty("unit").GetString()))
+            .ToList();
+        Assert.Equal(
+            [
+                ("Rejected requests (share)", "job:payment_rejected_ratio:rate5m", "percentunit"),
+                ("Rejected requests by cause", "job_cause:payment_rejected_requests:rate5m", "reqps"),
+            ],
+            rejected);
+    }
+
+    [Fact]
     public void The_fleet_panels_read_the_fleet_rules_in_their_own_row()
     {
         var panels = Dashboard.GetProperty("panels").EnumerateArray().ToList();

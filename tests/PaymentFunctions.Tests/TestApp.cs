@@ -39,8 +39,12 @@ internal sealed class TestApp : IDisposable
 
     public InstantTimeProvider Clock { get; }
 
-    public static TestApp Create(params (string Key, string? Value)[] settings)
+    public static TestApp Create(params (string Key, string? Value)[] settings) => Create(_ => { }, settings);
+
+    /// <summary>With <paramref name="replace"/> registering services before the app's own (which only TryAdd them).</summary>
+    public static TestApp Create(Action<IServiceCollection> replace, params (string Key, string? Value)[] settings)
     {
+        ArgumentNullException.ThrowIfNull(replace);
         var values = new Dictionary<string, string?>(Defaults);
         foreach (var (key, value) in settings)
         {
@@ -52,6 +56,7 @@ internal sealed class TestApp : IDisposable
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.AddFakeLogging().SetMinimumLevel(LogLevel.Debug));
         services.AddSingleton<TimeProvider>(clock);
+        replace(services);
         services.AddPaymentFunctions(configuration);
         return new TestApp(services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }), clock);
     }

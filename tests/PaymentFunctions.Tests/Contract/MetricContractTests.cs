@@ -45,6 +45,7 @@ public sealed class MetricContractTests
         new("errors_total", "counter", "Errors by service, exception type and severity.", ["error_type", "service", "severity"]),
         new("function_cold_starts_total", "counter", "First invocations on a fresh instance (cold starts), by function name.", ["function"]),
         new("function_duration_seconds", "histogram", "Duration of function invocations, in seconds.", ["function"], LatencyBuckets),
+        // Issue 11 added the outcome value client_error; the help text is kept as it was on purpose (see Why).
         new("function_invocations_total", "counter", "Function invocations by function name and outcome (success, failure).", ["function", "outcome"]),
         new("memory_usage_bytes", "gauge", "Memory of the host or container, in bytes, by type (used, available, total).", ["type"]),
         // 4 buckets since issue 10 (no panel or rule reads push-latency quantiles; 11 before).
@@ -54,6 +55,8 @@ public sealed class MetricContractTests
         new("metric_push_last_success_timestamp_seconds", "gauge", "Unix time of the last successful push to the Pushgateway.", []),
         new("payment_amount_usd", "histogram", "Payment amounts in US dollars.", ["currency", "user_tier"], AmountBuckets),
         new("payment_duration_seconds", "histogram", "Time to process a payment, in seconds.", ["gateway", "payment_method"], DurationBuckets),
+        // Issue 11: new name (a new name never conflicts during a deploy).
+        new("payment_rejected_requests_total", "counter", "Payment requests rejected as invalid (HTTP 400) before reaching the gateway, by cause: too_large, malformed_body or the first field at fault.", ["cause"]),
         new("payment_requests_total", "counter", "Payment attempts by outcome, gateway and user tier.", ["gateway", "status", "user_tier"]),
         // The Pushgateway exports its own process_start_time_seconds with this help text and rewrites any other.
         new("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.", []),

@@ -109,7 +109,7 @@ internal sealed class DeliveryApp : IAsyncDisposable
         await Recorder.RecordAsync(
             nameof(PaymentsFunction.ProcessPayment),
             async () => response = (TestHttpResponseData)await function.ProcessPayment(request, context),
-            () => (int)response!.StatusCode >= 500);
+            () => (int)response!.StatusCode);
         return (response!, stopwatch.Elapsed);
     }
 

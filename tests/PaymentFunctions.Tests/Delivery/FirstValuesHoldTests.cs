@@ -32,7 +32,8 @@ public sealed class FirstValuesHoldTests
         Assert.Equal(4, text.Find("payment_duration_seconds_count", group).Count());         // method
         Assert.Equal(2 * 3, text.Find("payment_amount_usd_count", group).Count());           // currency (USD, EUR) x tier
         Assert.Equal(2 * 2, text.Find("errors_total", group).Count());                       // payment error type x severity
-        Assert.Equal(3 * 2, text.Find("function_invocations_total", group).Count());         // function x outcome
+        Assert.Equal(3 * 3, text.Find("function_invocations_total", group).Count());         // function x outcome (success, client_error, failure)
+        Assert.Equal(8, text.Find("payment_rejected_requests_total", group).Count());        // cause: too_large, malformed_body, 6 fields
         Assert.Equal(3, text.Find("function_cold_starts_total", group).Count());
         Assert.Equal(3, text.Find("function_duration_seconds_count", group).Count());
         Assert.Empty(text.Find("metric_push_failures_total", group)); // not created at zero: its rule counts a new series whole

@@ -54,13 +54,22 @@ public sealed class InvocationRecorderTests
         Assert.Equal(1, text.Value("function_duration_seconds_count", ("function", "ProcessPayment")));
     }
 
-    [Fact]
-    public async Task A_result_judged_a_failure_counts_as_failure()
+    [Theory]
+    [InlineData(200, "success")]
+    [InlineData(null, "success")] // a timer: no HTTP response
+    [InlineData(400, "client_error")]
+    [InlineData(402, "client_error")] // a declined payment is answered 402
+    [InlineData(499, "client_error")]
+    [InlineData(500, "failure")]
+    [InlineData(504, "failure")]
+    public async Task The_response_status_decides_the_outcome_client_errors_apart_from_success_and_failure(int? status, string outcome)
     {
-        await _recorder.RecordAsync("ProcessPayment", () => Task.CompletedTask, () => true);
+        await _recorder.RecordAsync("ProcessPayment", () => Task.CompletedTask, () => status);
 
         var text = await PrometheusText.FromRegistryAsync(_metrics.Registry);
-        Assert.Equal(1, text.Value("function_invocations_total", ("function", "ProcessPayment"), ("outcome", "failure")));
+        var counted = Assert.Single(text.Find("function_invocations_total", ("function", "ProcessPayment")));
+        Assert.Equal(outcome, counted.Labels["outcome"]);
+        Assert.Equal(1, counted.Value);
     }
 
     [Fact]
@@ -92,6 +101,26 @@ public sealed class InvocationRecorderTests
         Assert.Equal(1, text.Value("function_invocations_total", ("function", "SampleSystemMetrics"), ("outcome", "success")));
         Assert.Equal(1, text.Value("function_invocations_total", ("function", "SampleSystemMetrics"), ("outcome", "failure")));
         Assert.Equal(1, text.Value("function_cold_starts_total", ("function", "SampleSystemMetrics")));
+    }
+
+    [Fact]
+    public async Task A_rejected_payment_is_a_client_error_invocation_and_every_outcome_starts_at_zero()
+    {
+        await using var app = await DeliveryApp.StartAsync(gateway: null);
+        var started = await app.ScrapeRegistryAsync();
+        foreach (var function in new[] { "ProcessPayment", "SampleSystemMetrics", "ExpireStaleMetricGroups" })
+        {
+            Assert.Equal(0, started.Value("function_invocations_total", ("function", function), ("outcome", "client_error")));
+        }
+
+        var (response, _) = await app.InvokePaymentAsync("""{"orderId":"o","userId":"u","amount":10,"currency":"XYZ"}""");
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        var text = await app.ScrapeRegistryAsync();
+        Assert.Equal(1, text.Value("function_invocations_total", ("function", "ProcessPayment"), ("outcome", "client_error")));
+        Assert.Equal(0, text.Value("function_invocations_total", ("function", "ProcessPayment"), ("outcome", "success")));
+        Assert.Equal(0, text.Value("function_invocations_total", ("function", "ProcessPayment"), ("outcome", "failure")));
+        Assert.Equal(1, text.Value("payment_rejected_requests_total", ("cause", "currency")));
     }
 
     [Fact]

@@ -5,30 +5,30 @@ namespace PaymentFunctions.Tests.Functions;
 
 public sealed class InvalidPaymentTests
 {
-    public static TheoryData<string, string[]> InvalidBodies => new()
+    public static TheoryData<string, string[], string> InvalidBodies => new()
     {
-        { """{"orderId":"o","userId":""", ["body"] },
-        { "not json", ["body"] },
-        { """{"orderId":"o","userId":"u","amount":NaN,"currency":"USD"}""", ["body"] },
-        { "[1,2]", ["body"] },
-        { "", ["body"] },
-        { "{}", ["amount", "currency", "orderId", "userId"] },
-        { """{"orderId":5,"userId":"u","amount":"10","currency":1,"userTier":true,"paymentMethod":[]}""", ["amount", "currency", "orderId", "paymentMethod", "userTier"] },
-        { """{"orderId":"o","userId":"u","amount":0,"currency":"USD"}""", ["amount"] },
-        { """{"orderId":"o","userId":"u","amount":-5,"currency":"USD"}""", ["amount"] },
-        { """{"orderId":"o","userId":"u","amount":1e400,"currency":"USD"}""", ["amount"] },
-        { """{"orderId":"o","userId":"u","amount":100000.01,"currency":"USD"}""", ["amount"] },
-        { """{"orderId":"o","userId":"u","amount":10,"currency":"XYZ"}""", ["currency"] },
-        { """{"orderId":"o","userId":"u","amount":10,"currency":"usd"}""", ["currency"] },
-        { """{"orderId":"o","userId":"u","amount":10,"currency":"USD","userTier":"gold"}""", ["userTier"] },
-        { """{"orderId":"o","userId":"u","amount":10,"currency":"USD","paymentMethod":"bitcoin"}""", ["paymentMethod"] },
-        { """{"orderId":"   ","userId":"u","amount":10,"currency":"USD"}""", ["orderId"] },
-        { $$"""{"orderId":"{{new string('x', 129)}}","userId":"u","amount":10,"currency":"USD"}""", ["orderId"] },
+        { """{"orderId":"o","userId":""", ["body"], "malformed_body" },
+        { "not json", ["body"], "malformed_body" },
+        { """{"orderId":"o","userId":"u","amount":NaN,"currency":"USD"}""", ["body"], "malformed_body" },
+        { "[1,2]", ["body"], "malformed_body" },
+        { "", ["body"], "malformed_body" },
+        { "{}", ["amount", "currency", "orderId", "userId"], "orderId" },
+        { """{"orderId":5,"userId":"u","amount":"10","currency":1,"userTier":true,"paymentMethod":[]}""", ["amount", "currency", "orderId", "paymentMethod", "userTier"], "orderId" },
+        { """{"orderId":"o","userId":"u","amount":0,"currency":"USD"}""", ["amount"], "amount" },
+        { """{"orderId":"o","userId":"u","amount":-5,"currency":"USD"}""", ["amount"], "amount" },
+        { """{"orderId":"o","userId":"u","amount":1e400,"currency":"USD"}""", ["amount"], "amount" },
+        { """{"orderId":"o","userId":"u","amount":100000.01,"currency":"USD"}""", ["amount"], "amount" },
+        { """{"orderId":"o","userId":"u","amount":10,"currency":"XYZ"}""", ["currency"], "currency" },
+        { """{"orderId":"o","userId":"u","amount":10,"currency":"usd"}""", ["currency"], "currency" },
+        { """{"orderId":"o","userId":"u","amount":10,"currency":"USD","userTier":"gold"}""", ["userTier"], "userTier" },
+        { """{"orderId":"o","userId":"u","amount":10,"currency":"USD","paymentMethod":"bitcoin"}""", ["paymentMethod"], "paymentMethod" },
+        { """{"orderId":"   ","userId":"u","amount":10,"currency":"USD"}""", ["orderId"], "orderId" },
+        { $$"""{"orderId":"{{new string('x', 129)}}","userId":"u","amount":10,"currency":"USD"}""", ["orderId"], "orderId" },
     };
 
     [Theory]
     [MemberData(nameof(InvalidBodies))]
-    public async Task Invalid_input_answers_400_problem_json_naming_every_bad_field_and_records_nothing(string body, string[] fields)
+    public async Task Invalid_input_answers_400_problem_json_naming_every_bad_field_and_counts_one_rejection_by_cause(string body, string[] fields, string cause)
     {
         using var app = TestApp.Create();
 
@@ -46,7 +46,7 @@ public sealed class InvalidPaymentTests
             Assert.NotEmpty(field.Value.EnumerateArray().Single().GetString()!);
         }
 
-        await AssertNoPaymentSeriesAsync(app);
+        await AssertOnlyRejectionCountedAsync(app, cause);
     }
 
     [Fact]
@@ -60,7 +60,7 @@ public sealed class InvalidPaymentTests
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         using var problem = JsonDocument.Parse(response.BodyText());
         Assert.Equal("The body must not exceed 65536 bytes.", problem.RootElement.GetProperty("errors").GetProperty("body")[0].GetString());
-        await AssertNoPaymentSeriesAsync(app);
+        await AssertOnlyRejectionCountedAsync(app, "too_large");
     }
 
     [Fact]
@@ -80,11 +80,20 @@ public sealed class InvalidPaymentTests
         Assert.Equal(before.Samples.Count, after.Samples.Count);
         Assert.Equal(new HashSet<string> { "USD" }, after.LabelValues("payment_amount_usd_count", "currency"));
         Assert.Equal(1, after.Value("payment_requests_total", ("status", "success")));
+        // Made-up currencies, tiers and methods count under the first field at fault, never under the values sent.
+        Assert.Equal(50, after.Value("payment_rejected_requests_total", ("cause", "currency")));
+        Assert.Equal(
+            ["amount", "currency", "malformed_body", "orderId", "paymentMethod", "too_large", "userId", "userTier"],
+            after.LabelValues("payment_rejected_requests_total", "cause").Order(StringComparer.Ordinal));
     }
 
-    private static async Task AssertNoPaymentSeriesAsync(TestApp app)
+    /// <summary>Nothing reached the payment metrics; the rejection counter has exactly one, under the expected cause.</summary>
+    private static async Task AssertOnlyRejectionCountedAsync(TestApp app, string cause)
     {
         var metrics = await app.ScrapeAsync();
-        Assert.DoesNotContain(metrics.Samples, s => s.Name.StartsWith("payment_", StringComparison.Ordinal) || s.Name.StartsWith("errors_", StringComparison.Ordinal));
+        Assert.DoesNotContain(metrics.Samples, s => s.Name is not "payment_rejected_requests_total"
+            && (s.Name.StartsWith("payment_", StringComparison.Ordinal) || s.Name.StartsWith("errors_", StringComparison.Ordinal)));
+        Assert.Equal(1, metrics.Value("payment_rejected_requests_total", ("cause", cause)));
+        Assert.Equal(1, metrics.Find("payment_rejected_requests_total").Sum(s => s.Value));
     }
 }

@@ -112,22 +112,6 @@ public sealed class ProcessPaymentTests
     }
 
     [Fact]
-    public async Task The_pool_gauge_grows_by_one_per_successful_payment_up_to_the_pool_size()
-    {
-        using var app = TestApp.Create();
-        var seen = new List<double>();
-
-        for (var i = 0; i < 8; i++)
-        {
-            Assert.Equal(HttpStatusCode.OK, (await app.PostPaymentAsync(Payment50)).StatusCode);
-            seen.Add((await app.ScrapeAsync()).Value("database_connections_active", ("database", "payment_db")));
-        }
-
-        // Set before each payment from the pool, which grows after each success: 15, 16, ... capped at 20.
-        Assert.Equal([15, 16, 17, 18, 19, 20, 20, 20], seen);
-    }
-
-    [Fact]
     public async Task Logs_carry_the_invocation_user_and_order_in_a_scope_and_the_seed_events()
     {
         using var app = TestApp.Create(("SimulatedGateway:FailureRate", "1"), ("SimulatedGateway:TimeoutShare", "0"));
