@@ -108,9 +108,10 @@ resource agent 'Microsoft.App/containerApps@2025-01-01' = {
             // Write-ahead log only, on the container's own disk: what is not yet sent is lost with the replica.
             '--storage.agent.path=/prometheus'
           ]
+          // As the self-hosted Prometheus: enough for tens of instances; at 1,000 see docs/metrics-backends.md.
           resources: {
-            cpu: json('0.25')
-            memory: '0.5Gi'
+            cpu: json('0.5')
+            memory: '1Gi'
           }
           volumeMounts: [
             {
