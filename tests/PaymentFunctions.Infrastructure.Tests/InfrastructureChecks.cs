@@ -67,7 +67,7 @@ public static partial class InfrastructureChecks
         CheckLeastPrivilege(main, findings);
         CheckManagedPrometheus(main, findings);
         CheckRuleGroups(main, rulesDirectory ?? Repository.RulesDirectory, findings);
-        CheckManagedGrafana(main, findings);
+        CheckGrafana(main, findings);
         return findings;
     }
 

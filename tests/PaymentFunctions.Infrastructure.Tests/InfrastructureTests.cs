@@ -53,7 +53,7 @@ public sealed class InfrastructureTests(CompiledInfrastructure infrastructure) :
     [InlineData(InfrastructureChecks.LeastPrivilege)]
     [InlineData(InfrastructureChecks.ManagedPrometheus)]
     [InlineData(InfrastructureChecks.RuleGroups)]
-    [InlineData(InfrastructureChecks.ManagedGrafana)]
+    [InlineData(InfrastructureChecks.Grafana)]
     public void The_compiled_template_passes_check(string rule)
     {
         _ = infrastructure.Template; // fails with the build output when the build failed

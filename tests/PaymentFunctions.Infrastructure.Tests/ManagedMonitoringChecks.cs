@@ -16,7 +16,7 @@ public static partial class InfrastructureChecks
     public const string LeastPrivilege = "least-privilege";
     public const string ManagedPrometheus = "managed-prometheus";
     public const string RuleGroups = "rule-groups";
-    public const string ManagedGrafana = "managed-grafana";
+    public const string Grafana = "grafana";
 
     public const string MonitoringDataReader = "b0d8363b-8ddd-447d-831f-62ca05bff136";
     public const string GrafanaAdmin = "22926164-76b3-42b3-bc55-97df8dab3e41";
@@ -212,29 +212,45 @@ public static partial class InfrastructureChecks
         }
     }
 
-    private static void CheckManagedGrafana(ArmTemplate main, List<Finding> findings)
+    private static void CheckGrafana(ArmTemplate main, List<Finding> findings)
     {
         var grafanas = main.AllResources("Microsoft.Dashboard/grafana").ToList();
-        Expect(findings, ManagedGrafana, grafanas.Count == 1, $"expected one Azure Managed Grafana, found {grafanas.Count}");
+        Expect(findings, Grafana, grafanas.Count == 1, $"expected one Azure Managed Grafana, found {grafanas.Count}");
         foreach (var (template, grafana) in grafanas)
         {
-            ExpectLiteral(findings, ManagedGrafana, grafana.Property("properties", "apiKey"), "Disabled", "Grafana apiKey (API keys and service-account tokens)");
-            ExpectLiteral(findings, ManagedGrafana, grafana.Property("properties", "grafanaConfigurations", "snapshots", "externalEnabled"), false,
+            ExpectLiteral(findings, Grafana, grafana.Property("properties", "apiKey"), "Disabled", "Grafana apiKey (API keys and service-account tokens)");
+            ExpectLiteral(findings, Grafana, grafana.Property("properties", "grafanaConfigurations", "snapshots", "externalEnabled"), false,
                 "Grafana grafanaConfigurations.snapshots.externalEnabled (public snapshots)");
-            ExpectLiteral(findings, ManagedGrafana, grafana.Property("identity", "type"), "SystemAssigned", "Grafana identity.type");
+            ExpectLiteral(findings, Grafana, grafana.Property("identity", "type"), "SystemAssigned", "Grafana identity.type");
             var integrations = grafana.Property("properties", "grafanaIntegrations", "azureMonitorWorkspaceIntegrations")?.GetRawText() ?? "";
-            Expect(findings, ManagedGrafana, integrations.Contains("Microsoft.Monitor/accounts", StringComparison.Ordinal), "Grafana does not have the Azure Monitor workspace as a data source");
+            Expect(findings, Grafana, integrations.Contains("Microsoft.Monitor/accounts", StringComparison.Ordinal), "Grafana does not have the Azure Monitor workspace as a data source");
+        }
+
+        // The self-hosted Grafana: no anonymous access, no sign-up.
+        foreach (var (template, app) in main.AllResources("Microsoft.App/containerApps"))
+        {
+            var env = Array(app.Property("properties", "template", "containers"))
+                .SelectMany(c => Array(c.TryGetProperty("env", out var e) ? e : null))
+                .Where(e => e.TryGetProperty("value", out _))
+                .ToDictionary(e => e.GetProperty("name").GetString()!, e => e.GetProperty("value").GetString());
+            if (!env.Keys.Any(k => k.StartsWith("GF_", StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            Expect(findings, Grafana, env.GetValueOrDefault("GF_AUTH_ANONYMOUS_ENABLED") == "false" && env.GetValueOrDefault("GF_USERS_ALLOW_SIGN_UP") == "false",
+                $"the Grafana container app in module {template.Name} does not set GF_AUTH_ANONYMOUS_ENABLED and GF_USERS_ALLOW_SIGN_UP to the literal false");
         }
 
         var readers = main.AllResources("Microsoft.Authorization/roleAssignments")
             .Where(a => RoleDefinition(a.Template, a.Resource).Contains(MonitoringDataReader, StringComparison.OrdinalIgnoreCase)).ToList();
-        Expect(findings, ManagedGrafana, readers.Count == 1, $"expected one Monitoring Data Reader assignment (Grafana on the workspace), found {readers.Count}");
+        Expect(findings, Grafana, readers.Count == 1, $"expected one Monitoring Data Reader assignment (Grafana on the workspace), found {readers.Count}");
         foreach (var (template, reader) in readers)
         {
             var principal = template.Resolve(reader.Property("properties", "principalId")!.Value).Value.GetString() ?? "";
-            Expect(findings, ManagedGrafana, principal.Contains("'Microsoft.Dashboard/grafana'", StringComparison.Ordinal) && principal.EndsWith(".identity.principalId]", StringComparison.Ordinal),
+            Expect(findings, Grafana, principal.Contains("'Microsoft.Dashboard/grafana'", StringComparison.Ordinal) && principal.EndsWith(".identity.principalId]", StringComparison.Ordinal),
                 $"Monitoring Data Reader does not go to Grafana's own identity (principalId {principal})");
-            ExpectLiteral(findings, ManagedGrafana, reader.Property("properties", "principalType"), "ServicePrincipal", "Monitoring Data Reader principalType");
+            ExpectLiteral(findings, Grafana, reader.Property("properties", "principalType"), "ServicePrincipal", "Monitoring Data Reader principalType");
         }
     }
 

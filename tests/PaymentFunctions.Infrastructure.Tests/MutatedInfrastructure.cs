@@ -68,8 +68,10 @@ public sealed class MutatedInfrastructure : IDisposable
             "var grafanaAdminRoleId = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635'", InfrastructureChecks.LeastPrivilege),
         new("grafana-reader-on-resource-group", "app/monitor-grafana.bicep", "  name: guid(workspace.id, grafana.id, monitoringDataReaderRoleId)\n  scope: workspace\n",
             "  name: guid(workspace.id, grafana.id, monitoringDataReaderRoleId)\n", InfrastructureChecks.LeastPrivilege),
-        new("grafana-api-key", "app/monitor-grafana.bicep", "apiKey: 'Disabled'", "apiKey: 'Enabled'", InfrastructureChecks.ManagedGrafana),
-        new("grafana-public-snapshots", "app/monitor-grafana.bicep", "externalEnabled: false", "externalEnabled: true", InfrastructureChecks.ManagedGrafana),
+        new("grafana-api-key", "app/monitor-grafana.bicep", "apiKey: 'Disabled'", "apiKey: 'Enabled'", InfrastructureChecks.Grafana),
+        new("grafana-anonymous", "app/grafana.bicep", "name: 'GF_AUTH_ANONYMOUS_ENABLED'\n              value: 'false'",
+            "name: 'GF_AUTH_ANONYMOUS_ENABLED'\n              value: 'true'", InfrastructureChecks.Grafana),
+        new("grafana-public-snapshots", "app/monitor-grafana.bicep", "externalEnabled: false", "externalEnabled: true", InfrastructureChecks.Grafana),
         new("agent-password-output", "app/monitor-agent.bicep", "@description('Name of the container app.')\noutput",
             "output leakedPassword string = password\n\n@description('Name of the container app.')\noutput", InfrastructureChecks.Outputs),
     ];
