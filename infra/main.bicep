@@ -87,6 +87,19 @@ param prometheusImage string = 'docker.io/prom/prometheus:v3.5.0'
 @description('Grafana container image (official, pinned).')
 param grafanaImage string = 'docker.io/grafana/grafana:12.1.1'
 
+@description('Where metrics are kept: managed (Azure Monitor workspace, Prometheus agent, Azure Managed Grafana; history survives restarts) or selfHosted (Prometheus and Grafana container apps; history lives and dies with the Prometheus replica).')
+@allowed([
+  'managed'
+  'selfHosted'
+])
+param metricsBackend string = 'managed'
+
+@description('E-mail address the alerts of the managed backend go to (action group); empty: no receiver.')
+param alertEmailAddress string = ''
+
+@description('Object ID of the user made Grafana Admin on Azure Managed Grafana (azd fills in the signed-in user); empty: none.')
+param grafanaAdminPrincipalId string = ''
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -95,6 +108,7 @@ var tags = {
 }
 var functionAppName = '${abbrs.webSitesFunctions}payments-${resourceToken}'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
+var managedMetrics = metricsBackend == 'managed'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -191,7 +205,7 @@ module pushgateway 'app/pushgateway.bicep' = {
   }
 }
 
-module prometheus 'app/prometheus.bicep' = {
+module prometheus 'app/prometheus.bicep' = if (!managedMetrics) {
   name: 'prometheus'
   scope: rg
   params: {
@@ -207,7 +221,7 @@ module prometheus 'app/prometheus.bicep' = {
   }
 }
 
-module grafana 'app/grafana.bicep' = {
+module grafana 'app/grafana.bicep' = if (!managedMetrics) {
   name: 'grafana'
   scope: rg
   params: {
@@ -216,10 +230,66 @@ module grafana 'app/grafana.bicep' = {
     name: '${abbrs.appContainerApps}grafana-${resourceToken}'
     environmentId: containerAppsEnvironment.outputs.id
     image: grafanaImage
-    prometheusUrl: prometheus.outputs.url
+    prometheusUrl: prometheus!.outputs.url
     prometheusUsername: pushgatewayUsername
     prometheusPassword: pushgatewayPassword
     adminPassword: grafanaAdminPassword
+  }
+}
+
+// Managed backend (issue 12): the agent scrapes the same Pushgateway target(s) as the self-hosted Prometheus above.
+module monitorIdentity 'core/security/user-assigned-identity.bicep' = if (managedMetrics) {
+  name: 'monitor-identity'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.managedIdentityUserAssignedIdentities}prom-agent-${resourceToken}'
+  }
+}
+
+module monitorWorkspace 'app/monitor-workspace.bicep' = if (managedMetrics) {
+  name: 'monitor-workspace'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    workspaceName: '${abbrs.monitorAccounts}${resourceToken}'
+    dataCollectionEndpointName: '${abbrs.insightsDataCollectionEndpoints}${resourceToken}'
+    dataCollectionRuleName: '${abbrs.insightsDataCollectionRules}prometheus-${resourceToken}'
+    actionGroupName: '${abbrs.insightsActionGroups}payments-${resourceToken}'
+    publisherPrincipalId: monitorIdentity!.outputs.principalId
+    alertEmailAddress: alertEmailAddress
+  }
+}
+
+module monitorAgent 'app/monitor-agent.bicep' = if (managedMetrics) {
+  name: 'monitor-agent'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.appContainerApps}prom-agent-${resourceToken}'
+    environmentId: containerAppsEnvironment.outputs.id
+    image: prometheusImage
+    pushgatewayFqdns: pushgateway.outputs.fqdns
+    username: pushgatewayUsername
+    password: pushgatewayPassword
+    identityId: monitorIdentity!.outputs.resourceId
+    identityClientId: monitorIdentity!.outputs.clientId
+    remoteWriteUrl: monitorWorkspace!.outputs.remoteWriteUrl
+  }
+}
+
+module managedGrafana 'app/monitor-grafana.bicep' = if (managedMetrics) {
+  name: 'monitor-grafana'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.dashboardGrafana}${resourceToken}'
+    workspaceName: monitorWorkspace!.outputs.workspaceName
+    adminPrincipalId: grafanaAdminPrincipalId
   }
 }
 
@@ -267,8 +337,14 @@ output FUNCTION_APP_URL string = functionApp.outputs.url
 @description('HTTPS URLs of the Pushgateway shards, comma-separated (basic auth); the value of MetricPush__Url.')
 output PUSHGATEWAY_URL string = join(pushgateway.outputs.urls, ',')
 
-@description('HTTPS URL of Prometheus (basic auth, same credentials as the Pushgateway).')
-output PROMETHEUS_URL string = prometheus.outputs.url
+@description('Metrics backend deployed: managed or selfHosted.')
+output METRICS_BACKEND string = metricsBackend
 
-@description('HTTPS URL of Grafana (user admin).')
-output GRAFANA_URL string = grafana.outputs.url
+@description('Prometheus query URL: the Azure Monitor workspace query endpoint (Entra ID) when managed, else the Prometheus container app (basic auth, same credentials as the Pushgateway).')
+output PROMETHEUS_URL string = managedMetrics ? monitorWorkspace!.outputs.queryEndpoint : prometheus!.outputs.url
+
+@description('HTTPS URL of Grafana: Azure Managed Grafana (Entra ID sign-in) when managed, else the Grafana container app (user admin).')
+output GRAFANA_URL string = managedMetrics ? managedGrafana!.outputs.url : grafana!.outputs.url
+
+@description('Name of Azure Managed Grafana (for az grafana commands); empty when self-hosted.')
+output AZURE_GRAFANA_NAME string = managedMetrics ? managedGrafana!.outputs.name : ''

@@ -63,6 +63,51 @@ public static class PrometheusConfiguration
         return writer.ToString().TrimEnd('.', '\r', '\n') + "\n";
     }
 
+    /// <summary>
+    /// The managed backend's agent, locally (issue 12): the repository's scrape configuration as <see cref="Render"/> makes it,
+    /// without the rules and alerting an agent does not run, plus a <c>remote_write</c> to <paramref name="remoteWriteUrl"/>
+    /// (plain HTTP here; in Azure the same section carries the azuread managed identity). A short batch deadline so a test
+    /// does not wait the default 5 s for each batch.
+    /// </summary>
+    public static string RenderAgent(string repositoryConfigPath, string scrapeTarget, TimeSpan scrapeInterval, Uri remoteWriteUrl)
+    {
+        ArgumentNullException.ThrowIfNull(remoteWriteUrl);
+        return Edit(Render(repositoryConfigPath, scrapeTarget, scrapeInterval, scrapeInterval), root =>
+        {
+            root.Children.Remove("rule_files");
+            root.Children.Remove("alerting");
+            ((YamlMappingNode)root.Children["global"]).Children.Remove("evaluation_interval");
+            root.Children["remote_write"] = new YamlSequenceNode(new YamlMappingNode(
+                "url", remoteWriteUrl.AbsoluteUri,
+                "queue_config", new YamlMappingNode("batch_send_deadline", "500ms")));
+        });
+    }
+
+    /// <summary>
+    /// A Prometheus that only receives remote write and evaluates the repository's rules (as the Azure Monitor workspace
+    /// does with the generated rule groups): the repository's configuration without scrape jobs and alerting.
+    /// </summary>
+    public static string RenderReceiver(string repositoryConfigPath, TimeSpan evaluationInterval) =>
+        Edit(Render(repositoryConfigPath, "unused:0", evaluationInterval, evaluationInterval), root =>
+        {
+            root.Children.Remove("scrape_configs");
+            root.Children.Remove("alerting");
+        });
+
+    private static string Edit(string configuration, Action<YamlMappingNode> edit)
+    {
+        var yaml = new YamlStream();
+        using (var reader = new StringReader(configuration))
+        {
+            yaml.Load(reader);
+        }
+
+        edit((YamlMappingNode)yaml.Documents[0].RootNode);
+        using var writer = new StringWriter(CultureInfo.InvariantCulture);
+        yaml.Save(writer, assignAnchors: false);
+        return writer.ToString().TrimEnd('.', '\r', '\n') + "\n";
+    }
+
     private static YamlScalarNode Duration(TimeSpan value) =>
         new(((long)value.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms");
 }

@@ -53,7 +53,8 @@ public static partial class InfrastructureChecks
         ["MetricJanitorSchedule"] = "0 */5 * * * *",
     };
 
-    public static IReadOnlyList<Finding> Check(JsonElement compiledMain)
+    /// <summary>Every check; the rule groups are compared with the rule files in <paramref name="rulesDirectory"/> (default: the repository's).</summary>
+    public static IReadOnlyList<Finding> Check(JsonElement compiledMain, string? rulesDirectory = null)
     {
         var main = ArmTemplate.Parse(compiledMain);
         var findings = new List<Finding>();
@@ -63,6 +64,10 @@ public static partial class InfrastructureChecks
         CheckSecureParameters(main, findings);
         CheckOutputs(main, findings);
         CheckContainerApps(main, findings);
+        CheckLeastPrivilege(main, findings);
+        CheckManagedPrometheus(main, findings);
+        CheckRuleGroups(main, rulesDirectory ?? Repository.RulesDirectory, findings);
+        CheckGrafana(main, findings);
         return findings;
     }
 
@@ -237,9 +242,10 @@ public static partial class InfrastructureChecks
             .Where(t => t.Resources.Any(r => r.Type == "Microsoft.ManagedIdentity/userAssignedIdentities"))
             .Select(t => t.Name)
             .ToHashSet();
-        // One user-assigned identity: the one the Function App runs as is the one the roles go to.
+        // User-assigned identities: the Function App's, and (managed backend) the Prometheus agent's, which may only
+        // publish metrics (see CheckManagedPrometheus). The roles below go to one of them.
         var identityCount = main.AllResources("Microsoft.ManagedIdentity/userAssignedIdentities").Count();
-        Expect(findings, RoleAssignments, identityCount == 1, $"expected one user-assigned identity, found {identityCount}");
+        Expect(findings, RoleAssignments, identityCount is 1 or 2, $"expected the Function App's and at most the Prometheus agent's user-assigned identity, found {identityCount}");
         var assignments = main.AllResources("Microsoft.Authorization/roleAssignments").ToList();
 
         foreach (var (role, label) in new[] { (StorageBlobDataOwner, "Storage Blob Data Owner"), (KeyVaultSecretsUser, "Key Vault Secrets User"), (MonitoringMetricsPublisher, "Monitoring Metrics Publisher") })
@@ -331,6 +337,11 @@ public static partial class InfrastructureChecks
         foreach (var (template, app) in apps)
         {
             var label = $"container app in module {template.Name}";
+            if (app.Property("properties", "configuration", "ingress") is null && IsPrometheusAgent(app))
+            {
+                continue; // The agent has no ingress at all: nothing reaches it.
+            }
+
             ExpectLiteral(findings, ContainerApps, app.Property("properties", "configuration", "ingress", "allowInsecure"), false, $"{label} ingress.allowInsecure");
         }
 

@@ -50,11 +50,39 @@ public sealed class InfrastructureTests(CompiledInfrastructure infrastructure) :
     [InlineData(InfrastructureChecks.Outputs)]
     [InlineData(InfrastructureChecks.PushgatewayUrl)]
     [InlineData(InfrastructureChecks.ContainerApps)]
+    [InlineData(InfrastructureChecks.LeastPrivilege)]
+    [InlineData(InfrastructureChecks.ManagedPrometheus)]
+    [InlineData(InfrastructureChecks.RuleGroups)]
+    [InlineData(InfrastructureChecks.Grafana)]
     public void The_compiled_template_passes_check(string rule)
     {
         _ = infrastructure.Template; // fails with the build output when the build failed
         var findings = infrastructure.Findings.Where(f => f.Rule == rule).ToList();
         Assert.True(findings.Count == 0, string.Join('\n', findings));
+    }
+
+    [Fact]
+    public void The_generated_rule_groups_are_what_the_generator_makes_of_the_rule_files()
+    {
+        var committed = File.ReadAllText(Path.Combine(Repository.Root, RuleGroups.RuleGroupBicep.OutputPath)).ReplaceLineEndings("\n");
+        var generated = RuleGroups.RuleGroupBicep.Generate(Repository.RulesDirectory);
+        Assert.True(committed == generated,
+            $"{RuleGroups.RuleGroupBicep.OutputPath} is out of date with {RuleGroups.RuleGroupBicep.RulesDirectory}/*.yml: run `{RuleGroups.RuleGroupBicep.Command}` and commit the result.");
+    }
+
+    [Fact]
+    public void Every_rule_of_the_rule_files_is_deployed_once_as_a_rule_group_rule()
+    {
+        var rules = ArmTemplate.Parse(infrastructure.Template).AllResources("Microsoft.AlertsManagement/prometheusRuleGroups")
+            .SelectMany(g => g.Resource.Property("properties", "rules")!.Value.EnumerateArray())
+            .Select(r => r.TryGetProperty("alert", out var a) ? a.GetString() : r.GetProperty("record").GetString())
+            .ToList();
+        var yaml = Directory.GetFiles(Repository.RulesDirectory, "*.yml").SelectMany(File.ReadAllLines)
+            .Select(l => System.Text.RegularExpressions.Regex.Match(l, @"^\s*- (?:alert|record): (\S+)$")).Where(m => m.Success).Select(m => m.Groups[1].Value)
+            .ToList();
+
+        Assert.NotEmpty(yaml);
+        Assert.Equal(yaml.Order(StringComparer.Ordinal), rules.Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -2,8 +2,11 @@ using System.Text.Json;
 
 namespace PaymentFunctions.Infrastructure.Tests;
 
-/// <summary>One deliberate break of infra/: replace <see cref="Original"/> by <see cref="Replacement"/> in <see cref="File"/>.</summary>
-public sealed record Mutation(string Id, string File, string Original, string Replacement, string ExpectedRule);
+/// <summary>
+/// One deliberate break of infra/: replace <see cref="Original"/> by <see cref="Replacement"/> in <see cref="File"/>.
+/// <see cref="AlsoReportedBy"/> names a second rule that rightly reports the same break.
+/// </summary>
+public sealed record Mutation(string Id, string File, string Original, string Replacement, string ExpectedRule, string? AlsoReportedBy = null);
 
 /// <summary>The outcome of compiling and linting one mutated copy of infra/.</summary>
 public sealed record MutationResult(string? Problem, IReadOnlyList<Finding> Findings, IReadOnlyList<string> LintDiagnostics);
@@ -25,7 +28,7 @@ public sealed class MutatedInfrastructure : IDisposable
         new("connection-string", "app/function-app.bicep", "name: 'AzureWebJobsStorage__credential'\n          value: 'managedidentity'",
             "name: 'AzureWebJobsStorage'\n          value: 'DefaultEndpointsProtocol=https;AccountName=${storageAccountName};AccountKey=${storage.listKeys().keys[0].value}'", InfrastructureChecks.FunctionApp),
         new("wrong-role", "core/security/key-vault.bicep", "var keyVaultSecretsUserRoleId = '4633458b-17de-408a-b874-0445c86b69e6'",
-            "var keyVaultSecretsUserRoleId = '21090545-7ca7-4776-b22c-e363652d74d2'", InfrastructureChecks.RoleAssignments),
+            "var keyVaultSecretsUserRoleId = '21090545-7ca7-4776-b22c-e363652d74d2'", InfrastructureChecks.RoleAssignments, InfrastructureChecks.LeastPrivilege),
         new("no-key-vault-reference", "app/function-app.bicep", "value: '@Microsoft.KeyVault(SecretUri=${keyVault::passwordSecret.properties.secretUri})'",
             "value: keyVault::passwordSecret.properties.secretUri", InfrastructureChecks.KeyVaultReferences),
         new("pushgateway-url", "app/function-app.bicep", "value: pushgatewayUrl", "value: 'http://127.0.0.1:9091'", InfrastructureChecks.PushgatewayUrl),
@@ -43,6 +46,36 @@ public sealed class MutatedInfrastructure : IDisposable
             "output grafanaPassword string = grafanaAdminPassword\n\n@description('Name of the Function App.')\noutput", InfrastructureChecks.Outputs),
         new("password-not-secure", "main.bicep", "@minLength(16)\n@secure()\nparam pushgatewayPassword", "@minLength(16)\nparam pushgatewayPassword",
             InfrastructureChecks.SecureParameters),
+
+        // Issue 12: the managed backend and the rule groups.
+        new("rule-expression", "app/monitor-rules.generated.bicep", "expression: 'job_severity:errors:rate5m{severity=\"high\"} > 0.1'",
+            "expression: 'job_severity:errors:rate5m{severity=\"high\"} > 0.2'", InfrastructureChecks.RuleGroups),
+        new("rule-for", "app/monitor-rules.generated.bicep", "for: 'PT2M'", "for: 'PT3M'", InfrastructureChecks.RuleGroups),
+        new("rule-label", "app/monitor-rules.generated.bicep", "          severity: 'critical'\n", "          severity: 'page'\n", InfrastructureChecks.RuleGroups),
+        new("rule-annotation", "app/monitor-rules.generated.bicep", "summary: 'Payment success rate below 95 %'", "summary: 'Payment success rate below 90 %'",
+            InfrastructureChecks.RuleGroups),
+        new("rule-without-action", "app/monitor-rules.generated.bicep", "        actions: [\n          {\n            actionGroupId: actionGroupId\n          }\n        ]\n", "",
+            InfrastructureChecks.RuleGroups),
+        new("yaml-alert-not-regenerated", "../deploy/prometheus/rules/alerts.yml", "  - name: payment-functions.push-health-alerts\n    rules:\n",
+            "  - name: payment-functions.push-health-alerts\n    rules:\n      - alert: Added\n        expr: vector(1)\n        for: 1m\n        labels:\n          severity: warning\n        annotations:\n          summary: added\n",
+            InfrastructureChecks.RuleGroups),
+        new("remote-write-basic-auth", "app/monitor-agent.bicep", "    azuread:\n      cloud: AzurePublic\n      managed_identity:\n        client_id: '{4}'\n",
+            "    basic_auth:\n      username: {1}\n      password_file: {0}/pushgateway-password\n", InfrastructureChecks.ManagedPrometheus),
+        new("remote-write-other-identity", "main.bicep", "identityClientId: monitorIdentity!.outputs.clientId", "identityClientId: identity.outputs.clientId",
+            InfrastructureChecks.ManagedPrometheus),
+        new("agent-without-honor-labels", "app/monitor-agent.bicep", "honor_labels: true", "honor_labels: false", InfrastructureChecks.ManagedPrometheus),
+        new("agent-prometheus-2-45", "main.bicep", "param prometheusImage string = 'docker.io/prom/prometheus:v3.5.0'",
+            "param prometheusImage string = 'docker.io/prom/prometheus:v2.45.0'", InfrastructureChecks.ManagedPrometheus),
+        new("grafana-admin-owner", "app/monitor-grafana.bicep", "var grafanaAdminRoleId = '22926164-76b3-42b3-bc55-97df8dab3e41'",
+            "var grafanaAdminRoleId = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635'", InfrastructureChecks.LeastPrivilege),
+        new("grafana-reader-on-resource-group", "app/monitor-grafana.bicep", "  name: guid(workspace.id, grafana.id, monitoringDataReaderRoleId)\n  scope: workspace\n",
+            "  name: guid(workspace.id, grafana.id, monitoringDataReaderRoleId)\n", InfrastructureChecks.LeastPrivilege),
+        new("grafana-api-key", "app/monitor-grafana.bicep", "apiKey: 'Disabled'", "apiKey: 'Enabled'", InfrastructureChecks.Grafana),
+        new("grafana-anonymous", "app/grafana.bicep", "name: 'GF_AUTH_ANONYMOUS_ENABLED'\n              value: 'false'",
+            "name: 'GF_AUTH_ANONYMOUS_ENABLED'\n              value: 'true'", InfrastructureChecks.Grafana),
+        new("grafana-public-snapshots", "app/monitor-grafana.bicep", "externalEnabled: false", "externalEnabled: true", InfrastructureChecks.Grafana),
+        new("agent-password-output", "app/monitor-agent.bicep", "@description('Name of the container app.')\noutput",
+            "output leakedPassword string = password\n\n@description('Name of the container app.')\noutput", InfrastructureChecks.Outputs),
     ];
 
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("payment-functions-mutations-");
@@ -83,7 +116,7 @@ public sealed class MutatedInfrastructure : IDisposable
             if (problem is null)
             {
                 using var document = JsonDocument.Parse(File.ReadAllText(json));
-                findings = InfrastructureChecks.Check(document.RootElement);
+                findings = InfrastructureChecks.Check(document.RootElement, Path.Combine(copy, "deploy", "prometheus", "rules"));
             }
 
             var prefix = copy + Path.DirectorySeparatorChar;

@@ -9,6 +9,8 @@ public static class Repository
 
     public static string MainBicep => Path.Combine(Infra, "main.bicep");
 
+    public static string RulesDirectory => Path.Combine(Root, "deploy", "prometheus", "rules");
+
     /// <summary>
     /// Copies what <c>infra/main.bicep</c> compiles from (<c>infra/</c> and the <c>deploy/</c> files it loads) to a
     /// directory, so a test can change a copy without touching the repository.

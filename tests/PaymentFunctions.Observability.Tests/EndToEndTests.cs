@@ -338,7 +338,7 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
     }
 
     /// <summary>Every target expression of every panel in the dashboard JSON, with the dashboard variables substituted.</summary>
-    private static List<Query> DashboardQueries()
+    internal static List<Query> DashboardQueries()
     {
         using var document = JsonDocument.Parse(File.ReadAllText(Repository.PathOf("deploy/grafana/dashboards/payment-functions.json")));
         var queries = new List<Query>();
@@ -377,7 +377,7 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
     }
 
     /// <summary>Each recording rule's expression (run as it is) and its recorded series (as panels read it).</summary>
-    private static List<Query> RecordingRuleQueries()
+    internal static List<Query> RecordingRuleQueries()
     {
         var queries = new List<Query>();
         foreach (var (record, expr) in RecordingRules())
@@ -567,7 +567,7 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
     private static Task UntilAsync(string what, Func<Task<bool>> condition) => Poll.UntilAsync(condition, Deadline, what);
 
     /// <summary>A query to run: a name for messages, the key of its expectation, the PromQL, and whether it reads a recorded series.</summary>
-    private sealed record Query(string Name, string Key, string Expr, bool ReadsRecording);
+    internal sealed record Query(string Name, string Key, string Expr, bool ReadsRecording);
 
     /// <summary>The value one series (picked by a subset of its labels) must have.</summary>
     private sealed record Expected(IReadOnlyDictionary<string, string> Labels, double Min, double Max, double? RecordedMax)

@@ -39,10 +39,27 @@ public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
         StartAsync(repositoryConfigPath, [scrapeTarget], scrapeInterval, evaluationInterval);
 
     /// <summary>As above, scraping every one of <paramref name="scrapeTargets"/> (Pushgateway shards).</summary>
-    public static async Task<PrometheusProcess> StartAsync(
-        string repositoryConfigPath, IReadOnlyList<string> scrapeTargets, TimeSpan scrapeInterval, TimeSpan evaluationInterval)
+    public static Task<PrometheusProcess> StartAsync(
+        string repositoryConfigPath, IReadOnlyList<string> scrapeTargets, TimeSpan scrapeInterval, TimeSpan evaluationInterval) =>
+        StartWithAsync(PrometheusConfiguration.Render(repositoryConfigPath, scrapeTargets, scrapeInterval, evaluationInterval),
+            data => [$"--storage.tsdb.path={data}"]);
+
+    /// <summary>
+    /// Starts Prometheus in agent mode (scrape and remote-write only, a write-ahead log instead of a TSDB) on the
+    /// repository's scrape configuration, writing to <paramref name="remoteWriteUrl"/>. Debian's 2.x takes
+    /// <c>--enable-feature=agent</c>; Prometheus 3 (the image deployed to Azure) takes <c>--agent</c>.
+    /// </summary>
+    public static Task<PrometheusProcess> StartAgentAsync(string repositoryConfigPath, string scrapeTarget, TimeSpan scrapeInterval, Uri remoteWriteUrl) =>
+        StartWithAsync(PrometheusConfiguration.RenderAgent(repositoryConfigPath, scrapeTarget, scrapeInterval, remoteWriteUrl),
+            data => ["--enable-feature=agent", $"--storage.agent.path={data}"]);
+
+    /// <summary>Starts a Prometheus that scrapes nothing, accepts remote write (<c>/api/v1/write</c>) and evaluates the repository's rules.</summary>
+    public static Task<PrometheusProcess> StartReceiverAsync(string repositoryConfigPath, TimeSpan evaluationInterval) =>
+        StartWithAsync(PrometheusConfiguration.RenderReceiver(repositoryConfigPath, evaluationInterval),
+            data => [$"--storage.tsdb.path={data}", "--web.enable-remote-write-receiver"]);
+
+    private static async Task<PrometheusProcess> StartWithAsync(string configuration, Func<string, string[]> storageArguments)
     {
-        var configuration = PrometheusConfiguration.Render(repositoryConfigPath, scrapeTargets, scrapeInterval, evaluationInterval);
         var directory = Directory.CreateTempSubdirectory("prometheus-test-").FullName;
         var configPath = Path.Combine(directory, "prometheus.yml");
         await File.WriteAllTextAsync(configPath, configuration);
@@ -50,7 +67,7 @@ public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
         var prometheus = new PrometheusProcess(port, directory,
         [
             $"--config.file={configPath}",
-            $"--storage.tsdb.path={Path.Combine(directory, "data")}",
+            .. storageArguments(Path.Combine(directory, "data")),
             $"--web.listen-address=127.0.0.1:{port}",
         ])
         {

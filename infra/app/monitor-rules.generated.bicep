@@ -1,0 +1,435 @@
+// GENERATED from deploy/prometheus/rules/*.yml by `dotnet run --project src/PaymentFunctions.RuleGroups`. Do not edit: change the YAML and run that command.
+// The infrastructure tests fail when this file and the YAML differ.
+
+metadata description = 'The repository recording and alert rules as Azure Monitor Prometheus rule groups on the workspace; alerts go to the action group.'
+
+@description('Location of the rule groups (the workspace region).')
+param location string
+
+@description('Tags applied to every resource.')
+param tags object
+
+@description('Resource ID of the Azure Monitor workspace the rules read from and record into.')
+param workspaceId string
+
+@description('Resource ID of the action group every alert notifies.')
+param actionGroupId string
+
+resource ruleGroupPaymentFunctionsAlerts 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = {
+  name: 'payment-functions.alerts'
+  location: location
+  tags: tags
+  properties: {
+    description: 'Generated from deploy/prometheus/rules/alerts.yml, group payment-functions.alerts.'
+    scopes: [
+      workspaceId
+    ]
+    enabled: true
+    interval: 'PT1M'
+    rules: [
+      {
+        alert: 'HighErrorRate'
+        expression: 'job_severity:errors:rate5m{severity="high"} > 0.1'
+        for: 'PT2M'
+        severity: 0
+        labels: {
+          severity: 'critical'
+        }
+        annotations: {
+          summary: 'High-severity payment errors above 0.1/s'
+          description: '{{ $labels.job }} records {{ printf "%.2f" $value }} high-severity errors per second (failed payments above 1000 USD) over 5 minutes.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroupId
+          }
+        ]
+        enabled: true
+      }
+      {
+        alert: 'PaymentSuccessRateLow'
+        expression: 'job:payment_success_ratio:rate5m < 0.95'
+        for: 'PT5M'
+        severity: 0
+        labels: {
+          severity: 'critical'
+        }
+        annotations: {
+          summary: 'Payment success rate below 95 %'
+          description: 'Only {{ $value | humanizePercentage }} of the payment attempts of {{ $labels.job }} succeeded over the last 5 minutes.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroupId
+          }
+        ]
+        enabled: true
+      }
+      {
+        alert: 'DatabaseConnectionsHigh'
+        expression: 'pool:database_connections_usage:ratio > 0.9'
+        for: 'PT5M'
+        severity: 2
+        labels: {
+          severity: 'warning'
+        }
+        annotations: {
+          summary: 'Database pool above 90 % of its maximum'
+          description: 'Pool {{ $labels.pool }} of {{ $labels.database }} on {{ $labels.instance }} uses {{ $value | humanizePercentage }} of its maximum connections.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroupId
+          }
+        ]
+        enabled: true
+      }
+      {
+        alert: 'HighResponseTime'
+        expression: 'gateway:payment_duration_seconds:mean5m > 2'
+        for: 'PT5M'
+        severity: 2
+        labels: {
+          severity: 'warning'
+        }
+        annotations: {
+          summary: 'Mean payment latency above 2 s'
+          description: 'Payments through gateway {{ $labels.gateway }} took {{ $value | humanizeDuration }} on average over the last 5 minutes.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroupId
+          }
+        ]
+        enabled: true
+      }
+      {
+        alert: 'MemoryUsageHigh'
+        expression: 'instance:memory_usage:ratio > 0.85'
+        for: 'PT5M'
+        severity: 2
+        labels: {
+          severity: 'warning'
+        }
+        annotations: {
+          summary: 'Memory usage above 85 %'
+          description: '{{ $labels.instance }} uses {{ $value | humanizePercentage }} of its memory.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroupId
+          }
+        ]
+        enabled: true
+      }
+    ]
+  }
+}
+
+resource ruleGroupPaymentFunctionsPushHealthAlerts 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = {
+  name: 'payment-functions.push-health-alerts'
+  location: location
+  tags: tags
+  properties: {
+    description: 'Generated from deploy/prometheus/rules/alerts.yml, group payment-functions.push-health-alerts.'
+    scopes: [
+      workspaceId
+    ]
+    enabled: true
+    interval: 'PT1M'
+    rules: [
+      {
+        alert: 'MetricPushStale'
+        expression: '''
+instance:metric_push_age:seconds > 5 * 60
+  unless on (job, instance) metric_push_final_timestamp_seconds > 0
+'''
+        for: 'PT1M'
+        severity: 2
+        labels: {
+          severity: 'warning'
+        }
+        annotations: {
+          summary: 'An instance stopped pushing metrics 5 minutes ago without a final push'
+          description: 'The Pushgateway last accepted a push from {{ $labels.instance }} ({{ $labels.job }}) {{ $value | humanizeDuration }} ago, and no final push: the instance was killed, hangs or cannot reach the gateway; its counters stay frozen until the janitor deletes its group.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroupId
+          }
+        ]
+        enabled: true
+      }
+      {
+        alert: 'MetricPushAllStale'
+        expression: 'min by (job) (instance:metric_push_age:seconds) > 10 * 60'
+        for: 'PT1M'
+        severity: 0
+        labels: {
+          severity: 'critical'
+        }
+        annotations: {
+          summary: 'No instance pushed metrics for 10 minutes'
+          description: 'The newest push of {{ $labels.job }} is {{ $value | humanizeDuration }} old: the app is down or cannot reach the Pushgateway.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroupId
+          }
+        ]
+        enabled: true
+      }
+      {
+        alert: 'MetricPushAbsent'
+        expression: 'absent(metric_push_last_success_timestamp_seconds)'
+        for: 'PT10M'
+        severity: 0
+        labels: {
+          severity: 'critical'
+        }
+        annotations: {
+          summary: 'No PaymentFunctions metrics in the Pushgateway'
+          description: 'No instance of the app has a group in the Pushgateway: it never pushed, or every group was deleted.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroupId
+          }
+        ]
+        enabled: true
+      }
+      {
+        alert: 'MetricPushFailing'
+        expression: 'instance:metric_push_failures:increase10m > 0'
+        for: 'PT1M'
+        severity: 2
+        labels: {
+          severity: 'warning'
+        }
+        annotations: {
+          summary: 'Metric pushes are failing'
+          description: '{{ $labels.instance }} had {{ $value | humanize }} failed pushes ({{ $labels.reason }}) in the last 10 minutes; its metrics arrive late or not at all.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroupId
+          }
+        ]
+        enabled: true
+      }
+      {
+        alert: 'MetricPushRejected'
+        expression: 'push_failure_time_seconds > push_time_seconds'
+        for: 'PT2M'
+        severity: 2
+        labels: {
+          severity: 'warning'
+        }
+        annotations: {
+          summary: 'The Pushgateway rejects a group\'s pushes'
+          description: 'The last push to group {{ $labels.job }}/{{ $labels.instance }} failed at the gateway (for example an inconsistent metric, HTTP 400); it serves the older content.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroupId
+          }
+        ]
+        enabled: true
+      }
+      {
+        alert: 'PushgatewayDown'
+        expression: 'up{job="pushgateway"} == 0 or absent(up{job="pushgateway"})'
+        for: 'PT2M'
+        severity: 0
+        labels: {
+          severity: 'critical'
+        }
+        annotations: {
+          summary: 'Prometheus cannot scrape the Pushgateway'
+          description: 'No metric of any function instance reaches Prometheus while the Pushgateway is down.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroupId
+          }
+        ]
+        enabled: true
+      }
+    ]
+  }
+}
+
+resource ruleGroupPaymentFunctionsBusiness 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = {
+  name: 'payment-functions.business'
+  location: location
+  tags: tags
+  properties: {
+    description: 'Generated from deploy/prometheus/rules/recording.yml, group payment-functions.business.'
+    scopes: [
+      workspaceId
+    ]
+    enabled: true
+    interval: 'PT1M'
+    rules: [
+      {
+        record: 'job:payment_success_ratio:rate5m'
+        expression: '''
+(
+  sum by (job) (rate(payment_requests_total{status="success"}[5m]))
+    or
+  0 * sum by (job) (rate(payment_requests_total[5m]))
+)
+  /
+sum by (job) (rate(payment_requests_total[5m]))
+'''
+        enabled: true
+      }
+      {
+        record: 'gateway:payment_duration_seconds:mean5m'
+        expression: '''
+sum by (gateway) (rate(payment_duration_seconds_sum[5m]))
+  /
+sum by (gateway) (rate(payment_duration_seconds_count[5m]))
+'''
+        enabled: true
+      }
+      {
+        record: 'job_status:payment_requests:rate5m'
+        expression: 'sum by (job, status) (rate(payment_requests_total[5m]))'
+        enabled: true
+      }
+      {
+        record: 'job_severity:errors:rate5m'
+        expression: 'sum by (job, severity) (rate(errors_total[5m]))'
+        enabled: true
+      }
+      {
+        record: 'job:payment_high_value_ratio:rate5m'
+        expression: '''
+1 - (
+  sum by (job) (rate(payment_amount_usd_bucket{le=~"1000(\\.0)?"}[5m]))
+    /
+  sum by (job) (rate(payment_amount_usd_count[5m]))
+)
+'''
+        enabled: true
+      }
+    ]
+  }
+}
+
+resource ruleGroupPaymentFunctionsResources 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = {
+  name: 'payment-functions.resources'
+  location: location
+  tags: tags
+  properties: {
+    description: 'Generated from deploy/prometheus/rules/recording.yml, group payment-functions.resources.'
+    scopes: [
+      workspaceId
+    ]
+    enabled: true
+    interval: 'PT1M'
+    rules: [
+      {
+        record: 'instance:push_age_seconds:fresh'
+        expression: '''
+time() - push_time_seconds < 30
+  unless on (job, instance) metric_push_final_timestamp_seconds > 0
+'''
+        enabled: true
+      }
+      {
+        record: 'pool:database_connections_usage:ratio'
+        expression: '''
+(
+  max by (job, instance, database, pool) (database_connections_active)
+    /
+  max by (job, instance, database, pool) (database_connections_max)
+)
+  and on (job, instance) instance:push_age_seconds:fresh
+'''
+        enabled: true
+      }
+      {
+        record: 'instance:memory_usage:ratio'
+        expression: '''
+(
+  sum without (type) (memory_usage_bytes{type="used"})
+    /
+  sum without (type) (memory_usage_bytes{type="total"})
+)
+  and on (job, instance) instance:push_age_seconds:fresh
+'''
+        enabled: true
+      }
+      {
+        record: 'instance:cpu_usage_percent:avg'
+        expression: '''
+avg without (core) (cpu_usage_percent)
+  and on (job, instance) instance:push_age_seconds:fresh
+'''
+        enabled: true
+      }
+      {
+        record: 'job:instances_live:count'
+        expression: '''
+count by (job) (
+  instance:push_age_seconds:fresh and on (job, instance) metric_push_last_success_timestamp_seconds
+)
+  or
+0 * count by (job) (metric_push_last_success_timestamp_seconds)
+'''
+        enabled: true
+      }
+      {
+        record: 'job:instances_started:count10m'
+        expression: '''
+count by (job) (
+  max_over_time(process_start_time_seconds[10m]) > time() - 600
+    and on (job, instance)
+  max_over_time(metric_push_last_success_timestamp_seconds[10m])
+)
+  or
+0 * count by (job) (process_start_time_seconds and on (job, instance) metric_push_last_success_timestamp_seconds)
+'''
+        enabled: true
+      }
+    ]
+  }
+}
+
+resource ruleGroupPaymentFunctionsPushHealth 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = {
+  name: 'payment-functions.push-health'
+  location: location
+  tags: tags
+  properties: {
+    description: 'Generated from deploy/prometheus/rules/recording.yml, group payment-functions.push-health.'
+    scopes: [
+      workspaceId
+    ]
+    enabled: true
+    interval: 'PT1M'
+    rules: [
+      {
+        record: 'instance:metric_push_age:seconds'
+        expression: '''
+time() - max by (job, instance) (
+  push_time_seconds and on (job, instance) metric_push_last_success_timestamp_seconds
+)
+'''
+        enabled: true
+      }
+      {
+        record: 'instance:metric_push_failures:increase10m'
+        expression: '''
+(
+  sum by (job, instance, reason) (metric_push_failures_total unless metric_push_failures_total offset 10m)
+    or
+  sum by (job, instance, reason) (increase(metric_push_failures_total[10m]))
+) > 0
+'''
+        enabled: true
+      }
+    ]
+  }
+}
