@@ -122,6 +122,29 @@ resource ruleGroupPaymentFunctionsAlerts 'Microsoft.AlertsManagement/prometheusR
         ]
         enabled: true
       }
+      {
+        alert: 'PaymentRequestsRejected'
+        expression: '''
+job:payment_rejected_ratio:rate5m > 0.1
+  and on (job)
+sum by (job) (job_cause:payment_rejected_requests:rate5m) >= 0.01
+'''
+        for: 'PT5M'
+        severity: 2
+        labels: {
+          severity: 'warning'
+        }
+        annotations: {
+          summary: 'More than 10 % of payment requests rejected as invalid'
+          description: '{{ $value | humanizePercentage }} of the payment requests to {{ $labels.job }} were answered 400 over the last 5 minutes (malformed, too large or a field outside the allow-lists): a broken client or a probe. See the Rejected requests by cause panel.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroupId
+          }
+        ]
+        enabled: true
+      }
     ]
   }
 }
@@ -314,6 +337,24 @@ sum by (gateway) (rate(payment_duration_seconds_count[5m]))
 '''
         enabled: true
       }
+      {
+        record: 'job_cause:payment_rejected_requests:rate5m'
+        expression: 'sum by (job, cause) (rate(payment_rejected_requests_total[5m]))'
+        enabled: true
+      }
+      {
+        record: 'job:payment_rejected_ratio:rate5m'
+        expression: '''
+sum by (job) (rate(payment_rejected_requests_total[5m]))
+  /
+(
+  sum by (job) (rate(payment_rejected_requests_total[5m]))
+    +
+  sum by (job) (rate(payment_requests_total[5m]))
+)
+'''
+        enabled: true
+      }
     ]
   }
 }
@@ -333,7 +374,7 @@ resource ruleGroupPaymentFunctionsResources 'Microsoft.AlertsManagement/promethe
       {
         record: 'instance:push_age_seconds:fresh'
         expression: '''
-time() - push_time_seconds < 30
+timestamp(push_time_seconds) - push_time_seconds < 30
   unless on (job, instance) metric_push_final_timestamp_seconds > 0
 '''
         enabled: true
