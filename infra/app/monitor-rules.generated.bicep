@@ -269,7 +269,7 @@ instance:metric_push_age:seconds > 5 * 60
         }
         annotations: {
           summary: 'Prometheus cannot scrape the Pushgateway'
-          description: 'No metric of any function instance reaches Prometheus while the Pushgateway is down.'
+          description: 'No metric of the function instances that push to {{ $labels.instance }} reaches Prometheus while it is down (with shards, the instances whose id hashes to it).'
         }
         actions: [
           {
