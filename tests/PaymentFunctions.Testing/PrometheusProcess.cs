@@ -39,14 +39,17 @@ public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
         StartAsync(repositoryConfigPath, [scrapeTarget], scrapeInterval, evaluationInterval);
 
     /// <summary>As above, scraping every one of <paramref name="scrapeTargets"/> (Pushgateway shards).</summary>
-    public static async Task<PrometheusProcess> StartAsync(
-        string repositoryConfigPath, IReadOnlyList<string> scrapeTargets, TimeSpan scrapeInterval, TimeSpan evaluationInterval)
+    public static Task<PrometheusProcess> StartAsync(
+        string repositoryConfigPath, IReadOnlyList<string> scrapeTargets, TimeSpan scrapeInterval, TimeSpan evaluationInterval) =>
+        OnFreePortAsync(port => StartAsync(port, repositoryConfigPath, scrapeTargets, scrapeInterval, evaluationInterval));
+
+    private static async Task<PrometheusProcess> StartAsync(
+        int port, string repositoryConfigPath, IReadOnlyList<string> scrapeTargets, TimeSpan scrapeInterval, TimeSpan evaluationInterval)
     {
         var configuration = PrometheusConfiguration.Render(repositoryConfigPath, scrapeTargets, scrapeInterval, evaluationInterval);
         var directory = Directory.CreateTempSubdirectory("prometheus-test-").FullName;
         var configPath = Path.Combine(directory, "prometheus.yml");
         await File.WriteAllTextAsync(configPath, configuration);
-        var port = FreePort();
         var prometheus = new PrometheusProcess(port, directory,
         [
             $"--config.file={configPath}",
