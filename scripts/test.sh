@@ -9,8 +9,11 @@ scripts/install-prerequisites.sh
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
 
+# A hang becomes a failure: a test host silent for 10 minutes is dumped and killed, and the test that was running is
+# reported; the dumps are kept (see the end). The processes tests started die with it (their watchdog, ExternalProcess).
 status=0
-dotnet test PaymentFunctions.sln --no-restore --logger "trx" --results-directory "$results" "$@" || status=$?
+dotnet test PaymentFunctions.sln --no-restore --logger "trx" --results-directory "$results" \
+  --blame-hang-timeout 10m --blame-hang-dump-type mini "$@" || status=$?
 
 # One closing line over all test projects, counted from the TRX results.
 python3 - "$results" <<'PY'
@@ -23,6 +26,14 @@ for path in glob.glob(sys.argv[1] + "/*.trx"):
     skipped += int(counters.get("notExecuted", 0))
 print(f"Tests: {passed} passed, {failed} failed, {skipped} skipped")
 PY
+
+dumps="$(find "$results" \( -name '*.dmp' -o -name 'Sequence_*.xml' \) 2>/dev/null)"
+if [ -n "$dumps" ]; then
+  kept="${TEST_DUMPS_DIR:-${TMPDIR:-/tmp}/payment-functions-test-dumps}"
+  mkdir -p "$kept"
+  echo "$dumps" | while read -r dump; do cp "$dump" "$kept/"; done
+  echo "Hang dumps and test sequences kept in $kept" >&2
+fi
 
 if [ "$status" -eq 0 ] && ! ls "$results"/*.trx >/dev/null 2>&1; then
   echo "No test results were written." >&2

@@ -1,11 +1,15 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using PaymentFunctions.Fleet;
 using PaymentFunctions.Metrics;
 using PaymentFunctions.Payments;
@@ -29,6 +33,11 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
     private const string Gateway = "stripe";
     private const string ProcessPayment = "ProcessPayment";
     private const string SampleSystemMetrics = "SampleSystemMetrics";
+    private const string ExpireStaleMetricGroups = "ExpireStaleMetricGroups";
+    private const string PaymentsUrl = "https://localhost/api/payments";
+
+    private static readonly MethodInfo ProcessPaymentFunction = typeof(PaymentsFunction).GetMethod(nameof(PaymentsFunction.ProcessPayment))!;
+    private static readonly MethodInfo SampleSystemMetricsFunction = typeof(SystemMetricsFunction).GetMethod(nameof(SystemMetricsFunction.SampleSystemMetrics))!;
 
     /// <summary>The window the dashboard's $__rate_interval (and $__range) stand for here; the whole test fits in it.</summary>
     private const double WindowSeconds = 300;
@@ -45,8 +54,8 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
         new(new PaymentRequest("order_5", "user_654", 500m, "USD", "premium", "apple_pay"), 0.5, Fails: false),
     ];
 
-    /// <summary>Duration of each system sampling invocation on the step clock.</summary>
-    private const double SamplingSeconds = 0.01;
+    /// <summary>Duration of each system sampling invocation on the step clock: the real function does not move it.</summary>
+    private const double SamplingSeconds = 0;
 
     /// <summary>Payment requests the function answers 400, with the cause each counts under (issue 11).</summary>
     private static readonly (string Body, string Cause)[] Rejected =
@@ -57,8 +66,8 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
         ("""{"orderId":"o","userId":"u","amount":10,"currency":"USD","userTier":"gold"}""", "userTier"),
     ];
 
-    /// <summary>Duration of each rejected invocation on the step clock.</summary>
-    private const double RejectionSeconds = 0.001;
+    /// <summary>Duration of each rejected invocation on the step clock: the real function does not move it.</summary>
+    private const double RejectionSeconds = 0;
 
     [Fact]
     public async Task Every_dashboard_query_recording_rule_and_alert_returns_the_values_of_a_known_payment_sequence()
@@ -74,12 +83,11 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
         using var host = BuildApp(clock, new Uri($"http://127.0.0.1:{gatewayPort}"));
         var metrics = host.Services.GetRequiredService<PaymentMetrics>();
         var payments = host.Services.GetRequiredService<PaymentService>(); // Sets database_connections_max.
-        var sampler = host.Services.GetRequiredService<SystemMetricsSampler>();
-        var invocations = host.Services.GetRequiredService<FunctionInvocationRecorder>(); // the worker middleware's logic
-        var parser = host.Services.GetRequiredService<PaymentRequestParser>();
+        var pusher = host.Services.GetRequiredService<MetricPushService>();
+        var pipeline = new WorkerPipeline(host.Services); // the worker's middleware pipeline of the app
 
         PushgatewayProcess? pushgateway = null;
-        await host.StartAsync();
+        await pusher.StartAsync(CancellationToken.None); // the worker host itself would connect to a Functions host
         try
         {
             // 1. No Pushgateway yet: the pusher fails (connection refused) and counts it.
@@ -98,47 +106,27 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
             await UntilAsync("Prometheus scraped the baseline", async () =>
                 (await prometheus.QueryAsync($"count(payment_requests_total{{instance=\"{Instance}\"}})")).SingleOrDefault()?.Value == 6);
 
-            // 4. The known sequence through the app's payment service, then two system samples, each invocation
-            //    recorded by the function middleware's recorder (counts, duration on the step clock, cold start, push request).
+            // 4. The known sequence through the worker's pipeline of the app: the payment function (order_3 answers 504),
+            //    the rejected requests (400), then two system samples; the app's middleware records each by its own rule
+            //    (counts, outcome, duration on the step clock, cold start, push request).
             var invocation = 0;
             foreach (var payment in Payments)
             {
                 invocation++;
-                await invocations.RecordAsync(ProcessPayment, async () =>
-                {
-                    try
-                    {
-                        await payments.ProcessAsync(payment.Request, $"invocation-{invocation}", CancellationToken.None);
-                        Assert.False(payment.Fails, $"{payment.Request.OrderId} should have failed.");
-                    }
-                    catch (GatewayTimeoutException) when (payment.Fails)
-                    {
-                        // The function turns this into a problem response: the invocation itself succeeds.
-                    }
-                });
+                var response = await pipeline.PostAsync(ProcessPaymentFunction, PaymentsUrl, JsonSerializer.Serialize(payment.Request, JsonSerializerOptions.Web), $"invocation-{invocation}");
+                Assert.Equal(payment.Fails ? 504 : 200, (int)response.StatusCode);
             }
 
-            // The rejected requests, as the function handles them: parsed, counted by cause, answered 400.
-            foreach (var (body, cause) in Rejected)
+            foreach (var (body, _) in Rejected)
             {
-                await invocations.RecordAsync(ProcessPayment, () =>
-                {
-                    var parsed = parser.Parse(Encoding.UTF8.GetBytes(body));
-                    Assert.Equal(cause, parsed.RejectionCause);
-                    payments.RecordRejected(parsed);
-                    clock.Advance(RejectionSeconds);
-                    return Task.CompletedTask;
-                }, () => 400);
+                invocation++;
+                var response = await pipeline.PostAsync(ProcessPaymentFunction, PaymentsUrl, body, $"invocation-{invocation}");
+                Assert.Equal(400, (int)response.StatusCode);
             }
 
             for (var sample = 1; sample <= 2; sample++)
             {
-                await invocations.RecordAsync(SampleSystemMetrics, () =>
-                {
-                    sampler.Sample();
-                    clock.Advance(SamplingSeconds);
-                    return Task.CompletedTask;
-                });
+                await pipeline.InvokeAsync(SampleSystemMetricsFunction, new TimerInfo(), $"sample-{sample}");
             }
 
             await UntilAsync("Prometheus scraped the whole sequence", async () =>
@@ -162,7 +150,7 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
         }
         finally
         {
-            await host.StopAsync();
+            await pusher.StopAsync(CancellationToken.None);
             if (pushgateway is not null)
             {
                 await pushgateway.DisposeAsync();
@@ -172,7 +160,7 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
 
     private static IHost BuildApp(StepClock clock, Uri pushgateway)
     {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        var builder = FunctionsApplication.CreateBuilder([]);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["MetricPush:Url"] = pushgateway.AbsoluteUri,
@@ -183,16 +171,14 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
             ["MetricPush:FirstValuesDelaySeconds"] = "1.5",
             ["MetricPush:TimeoutSeconds"] = "2",
         });
-        builder.Services.AddLogging();
         // Registered before the app's registrations, which only TryAdd these.
         builder.Services.AddSingleton<TimeProvider>(clock);
         builder.Services.AddSingleton<IPaymentGateway>(new ScriptedGateway(clock, Payments));
         builder.Services.AddScriptedSystemStats(
             new ScriptedReading(900, 100, 1000, [(0, 0), (0, 0)]),
             new ScriptedReading(900, 100, 1000, [(20, 100), (40, 100)]));
-        builder.Services.AddPayments(builder.Configuration);
-        builder.Services.AddSystemMetrics(builder.Configuration);
-        builder.Services.AddFunctionSeries(ProcessPayment, SampleSystemMetrics);
+        builder.ConfigurePaymentFunctions(); // what Program.cs runs
+        builder.Logging.ClearProviders();
         return builder.Build();
     }
 
@@ -255,23 +241,29 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
             ["Push failures (10 min)"] = pushFailures,
             ["Invocations by function and outcome"] =
             [
-                Expected.Rate(Payments.Length, WindowSeconds, ("function", ProcessPayment), ("outcome", "success")),
+                // The app's rule: order_3's 504 is a failed invocation, the 400s client errors.
+                Expected.Rate(succeeded, WindowSeconds, ("function", ProcessPayment), ("outcome", "success")),
                 Expected.Rate(Rejected.Length, WindowSeconds, ("function", ProcessPayment), ("outcome", "client_error")),
-                Expected.Rate(0, WindowSeconds, ("function", ProcessPayment), ("outcome", "failure")),
+                Expected.Rate(Payments.Length - succeeded, WindowSeconds, ("function", ProcessPayment), ("outcome", "failure")),
                 Expected.Rate(2, WindowSeconds, ("function", SampleSystemMetrics), ("outcome", "success")),
                 Expected.Rate(0, WindowSeconds, ("function", SampleSystemMetrics), ("outcome", "client_error")), // created at zero by the app
                 Expected.Rate(0, WindowSeconds, ("function", SampleSystemMetrics), ("outcome", "failure")), // created at zero by the app
+                Expected.Rate(0, WindowSeconds, ("function", ExpireStaleMetricGroups), ("outcome", "success")), // not invoked
+                Expected.Rate(0, WindowSeconds, ("function", ExpireStaleMetricGroups), ("outcome", "client_error")),
+                Expected.Rate(0, WindowSeconds, ("function", ExpireStaleMetricGroups), ("outcome", "failure")),
             ],
             ["Function duration p95"] =
             [
                 Expected.Exactly(Quantile95([.. latencies, .. Rejected.Select(_ => RejectionSeconds)]), ("function", ProcessPayment)),
                 Expected.Exactly(Quantile95([SamplingSeconds, SamplingSeconds]), ("function", SampleSystemMetrics)),
+                Expected.NotANumber(("function", ExpireStaleMetricGroups)), // created empty by the app, never invoked
             ],
             ["Cold starts (instances in the gateway)"] =
             [
                 // One cold start per instance: its first invocation, which was a payment.
                 Expected.Exactly(1, ("function", ProcessPayment)),
                 Expected.Exactly(0, ("function", SampleSystemMetrics)),
+                Expected.Exactly(0, ("function", ExpireStaleMetricGroups)),
             ],
             ["Live instances"] = live,
             ["Payments per second by status"] = paymentsByStatus,
@@ -591,7 +583,12 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
             return new(ToDictionary(labels), value - Tolerance(value), value + Tolerance(value), (value * 1.1) + Tolerance(value));
         }
 
-        public bool Accepts(double value, bool recorded) => value >= Min && value <= (recorded && RecordedMax is { } max ? max : Max);
+        /// <summary>No observation yet: a quantile of an empty histogram is NaN.</summary>
+        public static Expected NotANumber(params (string Label, string Value)[] labels) =>
+            new(ToDictionary(labels), double.NaN, double.NaN, null);
+
+        public bool Accepts(double value, bool recorded) =>
+            double.IsNaN(Min) ? double.IsNaN(value) : value >= Min && value <= (recorded && RecordedMax is { } max ? max : Max);
 
         public override string ToString() =>
             "{" + string.Join(",", Labels.Select(l => $"{l.Key}=\"{l.Value}\"")) + "} "

@@ -1,17 +1,36 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
 namespace PaymentFunctions.Testing;
 
-/// <summary>A real server process started by a test on a loopback port, always killed on dispose.</summary>
+/// <summary>
+/// A real server process started by a test on a loopback port, always killed on dispose, and killed by a watchdog when
+/// the test host dies without disposing it (killed, crashed, hang-timeout): it never outlives the tests holding its port.
+/// </summary>
 public class ExternalProcess : IAsyncDisposable
 {
+    /// <summary>
+    /// The watchdog: a shell that polls the test host and the process every half second, and kills the process
+    /// (SIGKILL) as soon as the test host is gone; it exits by itself when the process exits. .NET cannot ask Linux to
+    /// signal a child when its parent dies (<c>prctl(PR_SET_PDEATHSIG)</c>), so a separate watcher does it.
+    /// </summary>
+    private const string WatchdogScript =
+        """while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 0.5; done; kill -KILL "$2" 2>/dev/null; exit 0""";
+
     private readonly Process _process;
+    private readonly Process _watchdog;
     private readonly StringBuilder _output = new();
 
     protected ExternalProcess(string executable, IEnumerable<string> arguments)
+        : this(executable, arguments, Environment.ProcessId)
+    {
+    }
+
+    /// <param name="watchedParent">The process whose death kills this one (the test host; another in the watchdog's own test).</param>
+    protected ExternalProcess(string executable, IEnumerable<string> arguments, int watchedParent)
     {
         var start = new ProcessStartInfo(FindExecutable(executable))
         {
@@ -30,7 +49,15 @@ public class ExternalProcess : IAsyncDisposable
         _process.Start();
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+        _watchdog = Process.Start(new ProcessStartInfo("bash",
+            ["-c", WatchdogScript, "test-process-watchdog", watchedParent.ToString(CultureInfo.InvariantCulture), _process.Id.ToString(CultureInfo.InvariantCulture)])
+        {
+            UseShellExecute = false,
+        })!;
     }
+
+    /// <summary>The process id (for tests of the fixture itself).</summary>
+    public int ProcessId => _process.Id;
 
     /// <summary>What the process printed so far.</summary>
     public string Output
@@ -84,6 +111,12 @@ public class ExternalProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
+                // The port was free when probed and taken before the process bound it: the caller may retry on another.
+                if (Output.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new PortTakenException($"{_process.StartInfo.FileName} could not bind its port (taken since it was probed):\n{Output}");
+                }
+
                 throw new InvalidOperationException($"{_process.StartInfo.FileName} exited with {_process.ExitCode}:\n{Output}");
             }
 
@@ -110,6 +143,26 @@ public class ExternalProcess : IAsyncDisposable
         throw new TimeoutException($"{readyUrl} was not ready within {deadline}:\n{Output}");
     }
 
+    /// <summary>
+    /// Runs <paramref name="start"/> on a port free a moment ago; when another process took that port before the started
+    /// one bound it (<see cref="PortTakenException"/>), tries again on a new port, up to <paramref name="attempts"/> times.
+    /// </summary>
+    public static async Task<T> OnFreePortAsync<T>(Func<int, Task<T>> start, int attempts = 5)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await start(FreePort());
+            }
+            catch (PortTakenException) when (attempt < attempts)
+            {
+                // Probed free, taken meanwhile: another port.
+            }
+        }
+    }
+
     /// <summary>Kills the process and waits for it to exit.</summary>
     public async Task StopAsync()
     {
@@ -117,6 +170,12 @@ public class ExternalProcess : IAsyncDisposable
         {
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
+        }
+
+        if (!_watchdog.HasExited)
+        {
+            _watchdog.Kill();
+            await _watchdog.WaitForExitAsync();
         }
     }
 
@@ -141,6 +200,7 @@ public class ExternalProcess : IAsyncDisposable
     {
         await StopAsync();
         _process.Dispose();
+        _watchdog.Dispose();
         GC.SuppressFinalize(this);
     }
 
@@ -157,3 +217,6 @@ public class ExternalProcess : IAsyncDisposable
         }
     }
 }
+
+/// <summary>A started process could not bind the port it was given: another process took it after it was probed free.</summary>
+public sealed class PortTakenException(string message) : Exception(message);

@@ -16,10 +16,24 @@ namespace PaymentFunctions.Testing;
 public static class FunctionTestContext
 {
     /// <summary>A function context whose services are <paramref name="services"/> (plus the worker's serializer) and whose invocation id is given.</summary>
-    public static FunctionContext Create(IServiceProvider services, string invocationId, CancellationToken cancellationToken = default)
+    public static FunctionContext Create(IServiceProvider services, string invocationId, CancellationToken cancellationToken = default) =>
+        Create(services, invocationId, definition: null, features: null, cancellationToken);
+
+    /// <summary>As above, for the worker's pipeline: with the function's definition and the invocation's features.</summary>
+    public static FunctionContext Create(IServiceProvider services, string invocationId, FunctionDefinition? definition, IInvocationFeatures? features, CancellationToken cancellationToken)
     {
         var provider = new WorkerServices(services);
         var context = new Mock<FunctionContext>();
+        if (definition is not null)
+        {
+            context.SetupGet(c => c.FunctionDefinition).Returns(definition);
+        }
+
+        if (features is not null)
+        {
+            context.SetupGet(c => c.Features).Returns(features);
+        }
+
         context.SetupProperty(c => c.InstanceServices, provider);
         context.SetupGet(c => c.InvocationId).Returns(invocationId);
         context.SetupGet(c => c.FunctionId).Returns(invocationId);

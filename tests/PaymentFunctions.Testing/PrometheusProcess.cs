@@ -58,12 +58,15 @@ public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
         StartWithAsync(PrometheusConfiguration.RenderReceiver(repositoryConfigPath, evaluationInterval),
             data => [$"--storage.tsdb.path={data}", "--web.enable-remote-write-receiver"]);
 
-    private static async Task<PrometheusProcess> StartWithAsync(string configuration, Func<string, string[]> storageArguments)
+    /// <summary>Starts on a free port, on another when the probed one was taken before Prometheus bound it.</summary>
+    private static Task<PrometheusProcess> StartWithAsync(string configuration, Func<string, string[]> storageArguments) =>
+        OnFreePortAsync(port => StartOnPortAsync(port, configuration, storageArguments));
+
+    private static async Task<PrometheusProcess> StartOnPortAsync(int port, string configuration, Func<string, string[]> storageArguments)
     {
         var directory = Directory.CreateTempSubdirectory("prometheus-test-").FullName;
         var configPath = Path.Combine(directory, "prometheus.yml");
         await File.WriteAllTextAsync(configPath, configuration);
-        var port = FreePort();
         var prometheus = new PrometheusProcess(port, directory,
         [
             $"--config.file={configPath}",

@@ -19,9 +19,9 @@ public sealed class PushgatewayProcess : ExternalProcess
     /// <summary>Base URL, e.g. <c>http://127.0.0.1:40123</c>.</summary>
     public Uri Url { get; }
 
-    /// <summary>Starts a gateway and waits until it is ready. Extra arguments go to the gateway as they are.</summary>
-    public static async Task<PushgatewayProcess> StartAsync(params string[] extraArguments) =>
-        await StartAsync(FreePort(), extraArguments);
+    /// <summary>Starts a gateway on a free port and waits until it is ready. Extra arguments go to the gateway as they are.</summary>
+    public static Task<PushgatewayProcess> StartAsync(params string[] extraArguments) =>
+        OnFreePortAsync(port => StartAsync(port, extraArguments));
 
     /// <summary>Starts a gateway on a given port (to restart one in place) and waits until it is ready.</summary>
     public static async Task<PushgatewayProcess> StartAsync(int port, params string[] extraArguments)
@@ -43,9 +43,11 @@ public sealed class PushgatewayProcess : ExternalProcess
     /// Starts a gateway with <c>--web.config.file</c> (TLS and/or basic auth): served on https, readiness polled with
     /// <paramref name="client"/> (which trusts the test certificate and carries the credentials).
     /// </summary>
-    public static async Task<PushgatewayProcess> StartSecuredAsync(string webConfigFile, Func<HttpClient> client, params string[] extraArguments)
+    public static Task<PushgatewayProcess> StartSecuredAsync(string webConfigFile, Func<HttpClient> client, params string[] extraArguments) =>
+        OnFreePortAsync(port => StartSecuredAsync(port, webConfigFile, client, extraArguments));
+
+    private static async Task<PushgatewayProcess> StartSecuredAsync(int port, string webConfigFile, Func<HttpClient> client, string[] extraArguments)
     {
-        var port = FreePort();
         var gateway = new PushgatewayProcess(port, Arguments(port, [$"--web.config.file={webConfigFile}", .. extraArguments]), "https");
         try
         {
@@ -134,16 +136,26 @@ public sealed class PushgatewayProcess : ExternalProcess
         string.Join('\n', exposition.Split('\n').Where(line =>
             !line.Contains($"job=\"{MarkerJob}\"", StringComparison.Ordinal) && !line.Contains("test_flush_marker", StringComparison.Ordinal)));
 
-    /// <summary>Scrapes until the condition holds or the deadline passes; returns the last scrape.</summary>
-    public async Task<PrometheusText> ScrapeUntilAsync(Func<PrometheusText, bool> condition, TimeSpan deadline)
+    /// <summary>
+    /// Scrapes until the condition holds and returns that scrape; throws <see cref="TimeoutException"/> naming
+    /// <paramref name="what"/> (with the last scrape) once the deadline passes.
+    /// </summary>
+    public async Task<PrometheusText> ScrapeUntilAsync(Func<PrometheusText, bool> condition, TimeSpan deadline, string what)
     {
+        ArgumentNullException.ThrowIfNull(condition);
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
             var text = await ScrapeAsync();
-            if (condition(text) || stopwatch.Elapsed > deadline)
+            if (condition(text))
             {
                 return text;
+            }
+
+            if (stopwatch.Elapsed > deadline)
+            {
+                var last = string.Join('\n', text.Samples.Take(40).Select(s => $"{s.Name}{{{string.Join(",", s.Labels.Select(l => $"{l.Key}=\"{l.Value}\""))}}} {s.Value}"));
+                throw new TimeoutException($"Timed out after {deadline} scraping {Url} until {what}. Last scrape (first 40 samples):\n{last}");
             }
 
             await Task.Delay(50);

@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using System.Reflection;
+using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -10,9 +13,10 @@ using PaymentFunctions.Testing;
 namespace PaymentFunctions.Tests.Delivery;
 
 /// <summary>
-/// The app's real DI (<see cref="FunctionsServiceCollectionExtensions.AddPaymentFunctions"/>) on the real clock, with the
-/// pusher started as the host starts it and stopped (final push) on dispose. Invocations run through the same
-/// <see cref="FunctionInvocationRecorder"/> the worker middleware uses.
+/// The app as <c>Program.cs</c> builds it (the worker's builder with <see cref="PaymentFunctionsApplication.ConfigurePaymentFunctions"/>),
+/// on the real clock unless given one, with the pusher started as the host starts it and stopped (final push) on dispose.
+/// Invocations go through the worker's own middleware pipeline (<see cref="WorkerPipeline"/>): the app's middleware
+/// records them by its own rule, from the HTTP response the function returned.
 /// </summary>
 internal sealed class DeliveryApp : IAsyncDisposable
 {
@@ -35,21 +39,28 @@ internal sealed class DeliveryApp : IAsyncDisposable
         ["MetricPush:ShutdownPushSeconds"] = "2",
         ["MetricPush:GroupTtlMinutes"] = "600",
         ["MetricPush:FirstValuesDelaySeconds"] = "0", // the hold has its own tests (FirstValuesHoldTests)
+        ["Functions:Worker:HostEndpoint"] = "http://127.0.0.1:9", // lets the worker's own services be created; never started
     };
 
-    private readonly ServiceProvider _services;
+    private readonly IHost _host;
+    private readonly IServiceProvider _services;
     private bool _stopped;
 
-    private DeliveryApp(ServiceProvider services)
+    private DeliveryApp(IHost host)
     {
-        _services = services;
-        Metrics = services.GetRequiredService<PaymentMetrics>();
-        Pusher = services.GetRequiredService<MetricPushService>();
-        Recorder = services.GetRequiredService<FunctionInvocationRecorder>();
-        Logs = services.GetService<FakeLogCollector>();
+        _host = host;
+        _services = host.Services;
+        Pipeline = new WorkerPipeline(_services);
+        Metrics = _services.GetRequiredService<PaymentMetrics>();
+        Pusher = _services.GetRequiredService<MetricPushService>();
+        Recorder = _services.GetRequiredService<FunctionInvocationRecorder>();
+        Logs = _services.GetService<FakeLogCollector>();
     }
 
     public PaymentMetrics Metrics { get; }
+
+    /// <summary>The worker's middleware pipeline of this app.</summary>
+    public WorkerPipeline Pipeline { get; }
 
     public MetricPushService Pusher { get; }
 
@@ -73,24 +84,24 @@ internal sealed class DeliveryApp : IAsyncDisposable
             values[key] = value;
         }
 
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
-        var services = new ServiceCollection();
-        services.AddLogging(logging =>
+        var builder = FunctionsApplication.CreateBuilder([]);
+        builder.Configuration.AddInMemoryCollection(values);
+        builder.Services.AddSingleton(timeProvider ?? TimeProvider.System); // before the app's own TryAdd
+        builder.ConfigurePaymentFunctions();
+
+        // The tests read logs from memory; the console lines have their own tests (HostOutputTests).
+        builder.Logging.ClearProviders();
+        if (captureLogs)
         {
-            if (captureLogs)
-            {
-                logging.AddFakeLogging().SetMinimumLevel(LogLevel.Debug);
-            }
-        });
-        services.AddSingleton(timeProvider ?? TimeProvider.System);
-        services.AddPaymentFunctions(configuration);
-        if (primaryHandler is not null)
-        {
-            services.ConfigureHttpClientDefaults(http => http.ConfigurePrimaryHttpMessageHandler(primaryHandler));
+            builder.Logging.AddFakeLogging().SetMinimumLevel(LogLevel.Debug);
         }
 
-        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
-        var app = new DeliveryApp(provider);
+        if (primaryHandler is not null)
+        {
+            builder.Services.ConfigureHttpClientDefaults(http => http.ConfigurePrimaryHttpMessageHandler(primaryHandler));
+        }
+
+        var app = new DeliveryApp(builder.Build());
         await app.Pusher.StartAsync(CancellationToken.None);
         return app;
     }
@@ -98,20 +109,16 @@ internal sealed class DeliveryApp : IAsyncDisposable
     public static Task<DeliveryApp> StartAsync(Uri? gateway, params (string Key, string? Value)[] settings) =>
         StartAsync([("MetricPush:Url", gateway?.ToString()), .. settings]);
 
-    /// <summary>One <c>ProcessPayment</c> invocation through the recorder, as the middleware runs it; returns the response and its latency.</summary>
+    /// <summary>One <c>ProcessPayment</c> invocation through the worker's pipeline; returns the response and its latency.</summary>
     public async Task<(TestHttpResponseData Response, TimeSpan Elapsed)> InvokePaymentAsync(string body = Payment50, string invocationId = "inv")
     {
         var stopwatch = Stopwatch.StartNew();
-        var context = FunctionTestContext.Create(_services, invocationId);
-        var request = FunctionTestContext.Post(context, "https://localhost/api/payments", body);
-        var function = ActivatorUtilities.CreateInstance<PaymentsFunction>(_services);
-        TestHttpResponseData? response = null;
-        await Recorder.RecordAsync(
-            nameof(PaymentsFunction.ProcessPayment),
-            async () => response = (TestHttpResponseData)await function.ProcessPayment(request, context),
-            () => (int)response!.StatusCode);
-        return (response!, stopwatch.Elapsed);
+        var response = await Pipeline.PostAsync(ProcessPayment, "https://localhost/api/payments", body, invocationId);
+        return (response, stopwatch.Elapsed);
     }
+
+    /// <summary>The payment function's method, as the worker's metadata names it.</summary>
+    public static MethodInfo ProcessPayment { get; } = typeof(PaymentsFunction).GetMethod(nameof(PaymentsFunction.ProcessPayment))!;
 
     /// <summary>The payment service, for tight recording loops.</summary>
     public PaymentService Payments => _services.GetRequiredService<PaymentService>();
@@ -131,6 +138,6 @@ internal sealed class DeliveryApp : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        await _services.DisposeAsync();
+        _host.Dispose();
     }
 }

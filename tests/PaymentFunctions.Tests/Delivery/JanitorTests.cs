@@ -17,17 +17,14 @@ public sealed class JanitorTests
     {
         await using var gateway = await Gateways.StartAsync();
         using var http = new HttpClient();
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var app = await DeliveryApp.StartAsync(
-            [("MetricPush:Url", gateway.Url.ToString()), ("MetricPush:Instance", "janitor-self"), ("MetricPush:GroupTtlMinutes", "1"), ("MetricPush:IntervalSeconds", "5")],
-            clock);
 
-        // The janitor's own instance pushed first: by push time it is the oldest group, and must still stay.
-        Assert.True(await app.Pusher.PushNowAsync(CancellationToken.None));
+        // The janitor's own instance's group is pushed first: by push time it is the oldest group, and must still stay.
+        await PutAsync(http, gateway, $"/metrics/job/{Job}/instance/janitor-self");
         await PutAsync(http, gateway, $"/metrics/job/{Job}/instance/dead-1");
         await PutAsync(http, gateway, $"/metrics/job/{Job}/instance@base64/{B64("pod/7")}/zone/eu");
         await PutAsync(http, gateway, "/metrics/job/other-job/instance/dead-1");
         var pushed = await gateway.ScrapeAsync();
+        var own = PushTime(pushed, "janitor-self", Job);
         var stale = Math.Max(PushTime(pushed, "dead-1", Job), PushTime(pushed, "pod/7", Job)); // the younger of the two
 
         // The live instance pushes strictly later than the stale ones.
@@ -39,8 +36,13 @@ public sealed class JanitorTests
         }
         while (live <= stale);
 
-        // Now = the stale groups' push time + TTL + half the gap: stale ones are past the TTL, the live one is not.
-        clock.SetUtcNow(DateTimeOffset.UnixEpoch.AddSeconds(stale + 60 + ((live - stale) / 2)));
+        // The app starts at: the stale groups' push time + TTL (1 min) + half the gap: stale ones are past the TTL, the
+        // live one is not. Its fake clock stands still, so its own pusher never pushes (its first heartbeat is 20 s
+        // away): its group stays as stale as it is, and only the own-group rule keeps it.
+        var clock = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddSeconds(stale + 60 + ((live - stale) / 2)));
+        await using var app = await DeliveryApp.StartAsync(
+            [("MetricPush:Url", gateway.Url.ToString()), ("MetricPush:Instance", "janitor-self"), ("MetricPush:GroupTtlMinutes", "1"), ("MetricPush:IntervalSeconds", "20")],
+            clock);
         var deleted = await app.Services.GetRequiredService<MetricGroupJanitor>().SweepAsync(CancellationToken.None);
 
         var text = await gateway.ScrapeAsync();
@@ -49,6 +51,7 @@ public sealed class JanitorTests
         Assert.False(text.HasGroup(Job, "pod/7"));
         Assert.True(text.HasGroup(Job, "live-1"));
         Assert.True(text.HasGroup(Job, "janitor-self"));
+        Assert.Equal(own, PushTime(text, "janitor-self", Job)); // kept as the stale group it is, not re-pushed
         Assert.True(text.HasGroup("other-job", "dead-1"));
     }
 

@@ -15,7 +15,7 @@ public sealed class NothingLostTests
         {
             await using var app = await DeliveryApp.StartAsync(gateway.Url);
             await PayAsync(app, 10);
-            await gateway.ScrapeUntilAsync(t => t.ValueOrZero("payment_requests_total", ("instance", "test-instance")) == 10, Gateways.Deadline);
+            await gateway.ScrapeUntilAsync(t => t.ValueOrZero("payment_requests_total", ("instance", "test-instance")) == 10, Gateways.Deadline, "the gateway holds the first 10 payments");
 
             // Outage: the gateway dies with everything it held; 15 payments are counted meanwhile.
             await gateway.DisposeAsync();
@@ -25,7 +25,7 @@ public sealed class NothingLostTests
             gateway = await Gateways.StartAsync(port);
             await PayAsync(app, 5);
 
-            var text = await gateway.ScrapeUntilAsync(t => t.ValueOrZero("payment_requests_total", ("instance", "test-instance")) == 30, Gateways.Deadline);
+            var text = await gateway.ScrapeUntilAsync(t => t.ValueOrZero("payment_requests_total", ("instance", "test-instance")) == 30, Gateways.Deadline, "the gateway holds all 30 payments");
             Assert.Equal(30, text.Sum("payment_requests_total", ("instance", "test-instance"), ("status", "success")));
             Assert.Equal(30, text.Sum("function_invocations_total", ("instance", "test-instance"), ("outcome", "success")));
             Assert.Equal(30 * 50, text.Sum("payment_amount_usd_sum", ("instance", "test-instance")));

@@ -22,7 +22,7 @@ public sealed class PerInvocationFlushTests(ITestOutputHelper output)
         }
 
         var text = await gateway.ScrapeUntilAsync(
-            t => t.ValueOrZero("function_invocations_total", ("instance", "test-instance"), ("outcome", "success")) == 7, Gateways.Deadline);
+            t => t.ValueOrZero("function_invocations_total", ("instance", "test-instance"), ("outcome", "success")) == 7, Gateways.Deadline, "the gateway holds 7 successful invocations");
         Assert.Equal(7, text.Value("function_invocations_total", ("job", Job), ("instance", "test-instance"), ("function", "ProcessPayment"), ("outcome", "success")));
         Assert.Equal(7, text.Sum("payment_requests_total", ("instance", "test-instance"), ("status", "success")));
         Assert.Equal(1, text.Value("function_cold_starts_total", ("instance", "test-instance"), ("function", "ProcessPayment")));
@@ -68,7 +68,7 @@ public sealed class PerInvocationFlushTests(ITestOutputHelper output)
         await using var app = await DeliveryApp.StartAsync(gateway.Url, ("MetricPush:MinIntervalSeconds", "3600"));
 
         await app.InvokePaymentAsync();
-        await gateway.ScrapeUntilAsync(t => t.ValueOrZero("function_invocations_total", ("instance", "test-instance")) == 1, Gateways.Deadline);
+        await gateway.ScrapeUntilAsync(t => t.ValueOrZero("function_invocations_total", ("instance", "test-instance")) == 1, Gateways.Deadline, "the gateway holds the first invocation");
         for (var i = 0; i < 4; i++)
         {
             await app.InvokePaymentAsync();

@@ -1,58 +1,93 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
-using PaymentFunctions.Testing;
 
 namespace PaymentFunctions.Tests.Delivery;
 
-/// <summary>When pushes happen, on a fake clock against a real gateway: the minimum interval and the idle heartbeat.</summary>
+/// <summary>
+/// When pushes happen, pinned on a fake clock (issue 13): before moving time a test waits until the pusher is parked on
+/// the timer it expects, so every push lands at an exact fake time and no real time decides anything.
+/// </summary>
 public sealed class PushScheduleTests
 {
+    private static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(10);
+
     [Fact]
     public async Task Requests_inside_the_minimum_interval_wait_for_it_and_go_out_as_one_push_carrying_all_of_them()
     {
-        await using var gateway = await Gateways.StartAsync();
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var app = await DeliveryApp.StartAsync(
-            [("MetricPush:Url", gateway.Url.ToString()), ("MetricPush:MinIntervalSeconds", "10"), ("MetricPush:IntervalSeconds", "60")], clock);
+        var (clock, gateway, app) = await StartAsync(("MetricPush:MinIntervalSeconds", "10"), ("MetricPush:IntervalSeconds", "60"));
+        await using var _ = app;
 
         await app.InvokePaymentAsync();
-        await Poll.UntilAsync(() => app.Pusher.CompletedPushes == 1); // the first request pushes at once
-        for (var i = 0; i < 50; i++)
-        {
-            await app.InvokePaymentAsync();
-        }
+        await gateway.UntilPushesAsync(1, "the first request pushes at once");
+        await app.InvokePaymentAsync();
+        await app.InvokePaymentAsync();
+        await clock.UntilTimersAsync(MinInterval, 1, "the pusher waits out the minimum interval");
+        clock.Advance(MinInterval - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, gateway.PushCount);
 
-        // Nothing can push before the clock passes the minimum interval.
-        Assert.Equal(1, app.Pusher.CompletedPushes);
-        clock.Advance(TimeSpan.FromSeconds(10));
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        await gateway.UntilPushesAsync(2, "the requests inside the minimum interval are pushed when it ends");
 
-        await Poll.UntilAsync(() => app.Pusher.CompletedPushes == 2);
-        var text = await gateway.ScrapeAsync();
-        Assert.Equal(51, text.Sum("function_invocations_total", ("instance", "test-instance"), ("outcome", "success")));
-        Assert.Equal(2, app.Pusher.CompletedPushes);
+        Assert.Equal([TimeSpan.Zero, MinInterval], gateway.Pushes.Select(p => p.At));
+        Assert.Equal(1, Invocations(gateway.Pushes[0].Text));
+        Assert.Equal(3, Invocations(gateway.Pushes[1].Text));
     }
 
     [Fact]
     public async Task An_idle_instance_pushes_every_interval_so_its_group_stays_fresh_for_the_janitor()
     {
-        await using var gateway = await Gateways.StartAsync();
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var app = await DeliveryApp.StartAsync(
-            [("MetricPush:Url", gateway.Url.ToString()), ("MetricPush:IntervalSeconds", "5"), ("MetricPush:MinIntervalSeconds", "1")], clock);
+        var (clock, gateway, app) = await StartAsync(("MetricPush:IntervalSeconds", "5"), ("MetricPush:MinIntervalSeconds", "1"));
+        await using var _ = app;
+        var interval = TimeSpan.FromSeconds(5);
 
-        // No invocation: only the interval can push. Each advance lets at most one interval pass.
-        for (var pushes = 1; pushes <= 2; pushes++)
+        // No invocation: only the interval can push.
+        for (var push = 1; push <= 3; push++)
         {
-            var expected = pushes;
-            var waited = 0;
-            while (app.Pusher.CompletedPushes < expected)
-            {
-                clock.Advance(TimeSpan.FromSeconds(5));
-                await Poll.UntilAsync(() => app.Pusher.CompletedPushes >= expected || ++waited % 10 == 0);
-            }
+            await clock.UntilTimersAsync(interval, push, $"the idle pusher waits one interval before push {push}");
+            Assert.Equal(push - 1, gateway.PushCount);
+            clock.Advance(interval);
+            await gateway.UntilPushesAsync(push, $"the idle pusher pushed after {push} interval(s)");
         }
 
-        Assert.True((await gateway.ScrapeAsync()).HasGroup("payment-functions", "test-instance"));
+        Assert.Equal([interval, 2 * interval, 3 * interval], gateway.Pushes.Select(p => p.At));
+    }
+
+    [Fact]
+    public async Task A_request_made_while_a_push_is_in_flight_is_served_by_the_next_push()
+    {
+        var (clock, gateway, app) = await StartAsync(("MetricPush:MinIntervalSeconds", "10"), ("MetricPush:IntervalSeconds", "60"));
+        await using var _ = app;
+        gateway.Hold();
+
+        await app.InvokePaymentAsync();
+        await gateway.UntilPushesAsync(1, "the first push reached the gateway (and is held there)");
+        await app.InvokePaymentAsync(); // its values may or may not be in the push in flight: it asks for the next one
+        gateway.Release();
+        await clock.UntilTimersAsync(MinInterval, 1, "the request made during the push waits for the minimum interval");
+        clock.Advance(MinInterval);
+        await gateway.UntilPushesAsync(2, "the request made during the push is served by the next push");
+
+        Assert.Equal(MinInterval, gateway.Pushes[1].At);
+        Assert.Equal(2, Invocations(gateway.Pushes[1].Text));
+    }
+
+    [Fact]
+    public async Task Stopping_makes_a_final_push_at_once_with_the_latest_values_even_inside_the_minimum_interval()
+    {
+        var (clock, gateway, app) = await StartAsync(("MetricPush:MinIntervalSeconds", "10"), ("MetricPush:IntervalSeconds", "60"));
+        await using var _ = app;
+
+        await app.InvokePaymentAsync();
+        await gateway.UntilPushesAsync(1, "the first request pushes at once");
+        await app.InvokePaymentAsync();
+        await clock.UntilTimersAsync(MinInterval, 1, "the second request waits for the minimum interval");
+
+        await app.StopAsync();
+
+        Assert.Equal(2, gateway.PushCount);
+        var final = gateway.Pushes[1];
+        Assert.Equal(TimeSpan.Zero, final.At);
+        Assert.Equal(2, Invocations(final.Text));
+        Assert.Equal(clock.GetUtcNow().ToUnixTimeSeconds(), final.Text.Value("metric_push_final_timestamp_seconds"));
     }
 
     [Fact]
@@ -64,5 +99,16 @@ public sealed class PushScheduleTests
 
         await app.DisposeAsync();
         hosted.Dispose();
+    }
+
+    private static double Invocations(Testing.PrometheusText text) =>
+        text.Value("function_invocations_total", ("function", "ProcessPayment"), ("outcome", "success"));
+
+    private static async Task<(WatchedClock Clock, RecordingGateway Gateway, DeliveryApp App)> StartAsync(params (string Key, string? Value)[] settings)
+    {
+        var clock = new WatchedClock();
+        var gateway = new RecordingGateway(clock);
+        var app = await DeliveryApp.StartAsync([("MetricPush:Url", RecordingGateway.Url.ToString()), .. settings], clock, () => gateway);
+        return (clock, gateway, app);
     }
 }

@@ -24,4 +24,20 @@ public sealed class PaymentRequestParserTests
         Assert.NotNull(defaulted);
         Assert.Same(options.Value.UserTiers.Single(t => t == "standard"), defaulted.UserTier);
     }
+
+    [Theory]
+    [InlineData("0.01", true)]
+    [InlineData("0", false)]
+    [InlineData("-1", false)]
+    [InlineData("100000", true)] // exactly the maximum is allowed
+    [InlineData("100000.01", false)]
+    public void The_amount_must_be_above_zero_and_at_most_the_maximum(string amount, bool accepted)
+    {
+        var parser = new PaymentRequestParser(Options.Create(new PaymentOptions { MaxAmount = 100_000m }));
+
+        var parsed = parser.Parse(Encoding.UTF8.GetBytes($$"""{"orderId":"o","userId":"u","amount":{{amount}},"currency":"USD"}"""));
+
+        Assert.Equal(accepted, parsed.Request is not null);
+        Assert.Equal(accepted ? null : "amount", parsed.RejectionCause);
+    }
 }

@@ -51,7 +51,7 @@ public sealed class PushgatewayIntegrationTests
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
 
         var text = await gateway.ScrapeUntilAsync(
-            t => t.ValueOrZero("errors_total", ("instance", "it-instance-2")) >= 1, TimeSpan.FromSeconds(20));
+            t => t.ValueOrZero("errors_total", ("instance", "it-instance-2")) >= 1, TimeSpan.FromSeconds(20), "the gateway holds the timed-out payment's error");
         Assert.Equal(1, text.Value("errors_total", ("job", "payment-functions"), ("instance", "it-instance-2"), ("service", "payment"), ("error_type", "GatewayTimeoutException"), ("severity", "high")));
         Assert.Equal(1, text.Sum("payment_requests_total", ("instance", "it-instance-2"), ("status", "failed")));
         await host.StopAsync();

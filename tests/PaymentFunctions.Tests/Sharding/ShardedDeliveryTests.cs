@@ -91,7 +91,7 @@ public sealed class ShardedDeliveryTests
             [("MetricPush:Url", string.Join(',', shards.Select(s => s.Url.AbsoluteUri))), ("MetricPush:Instance", instance)]);
         Assert.True(await app.Pusher.PushNowAsync(CancellationToken.None));
 
-        var other = await shards[1 - own].ScrapeUntilAsync(t => !t.HasGroup(Job, instance), Gateways.Deadline);
+        var other = await shards[1 - own].ScrapeUntilAsync(t => !t.HasGroup(Job, instance), Gateways.Deadline, $"the other shard no longer holds {instance}'s group");
         Assert.False(other.HasGroup(Job, instance));
         Assert.True(other.HasGroup(Job, "someone-else"));
         Assert.True((await shards[own].ScrapeAsync()).HasGroup(Job, instance));

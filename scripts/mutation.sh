@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Stryker.NET mutation score of the Payments and Metrics projects, killed by the unit and function tests
+# (tests/PaymentFunctions.Tests). Reports (html, json) land in StrykerOutput/<project>/reports/.
+# Slow: see docs/mutation.md for how long a run takes and the scores it gives. Not part of scripts/test.sh.
+# Usage: scripts/mutation.sh [Payments|Metrics ...]   (default: both)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+dotnet tool restore >/dev/null
+
+# Stryker's solution mode runs every test project of the solution; the mutation run wants only the unit and function
+# tests (the observability and infrastructure tests need Prometheus, Bicep and minutes): a solution of just those.
+mkdir -p StrykerOutput
+dotnet new sln --format sln --name mutation --output StrykerOutput --force >/dev/null
+dotnet sln StrykerOutput/mutation.sln add src/*/*.csproj tests/PaymentFunctions.Testing/*.csproj tests/PaymentFunctions.Tests/*.csproj >/dev/null
+projects=("$@")
+[ ${#projects[@]} -gt 0 ] || projects=(Payments Metrics)
+
+# Stryker analyses each project with Platform="Any CPU" (the solution platform) and then looks for the test binaries
+# under bin/Any CPU/, while the solution build maps it to AnyCPU and writes bin/Debug/: keep the platform out of every
+# output path (an MSBuild property taken from the environment) so both agree.
+export AppendPlatformToOutputPath=false
+
+for name in "${projects[@]}"; do
+  project="PaymentFunctions.$name"
+  echo "== $project"
+  start=$(date +%s)
+  # Stryker takes the solution context only when run from the solution's folder.
+  (cd StrykerOutput && dotnet stryker \
+    --solution "$PWD/mutation.sln" \
+    --project "$project.csproj" \
+    --output "$PWD/$project" \
+    --reporter progress --reporter cleartext --reporter json --reporter html \
+    --concurrency "${STRYKER_CONCURRENCY:-2}" \
+    --break-at 0)
+  echo "== $project took $(( $(date +%s) - start )) s"
+done
