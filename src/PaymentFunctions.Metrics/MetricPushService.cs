@@ -192,9 +192,11 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
     {
         var interval = TimeSpan.FromSeconds(_settings.IntervalSeconds);
         var minInterval = _settings.EffectiveMinInterval;
+
+        // Alongside the pushes, not before them: a shard that does not answer must not delay this instance's zero push.
+        var leaving = LeaveOtherShardsAsync(stopping);
         try
         {
-            await LeaveOtherShardsAsync(stopping).ConfigureAwait(false);
             while (!stopping.IsCancellationRequested)
             {
                 await WaitForRequestAsync(UntilNextPush(interval), stopping).ConfigureAwait(false);
@@ -213,6 +215,15 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // Stopping: StopAsync makes the final push.
+        }
+
+        try
+        {
+            await leaving.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopped while deleting: the janitor expires what is left on the other shards.
         }
     }
 
