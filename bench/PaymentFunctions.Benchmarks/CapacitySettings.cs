@@ -17,9 +17,13 @@ internal sealed record Cadence(string Name, TimeSpan Every)
 
 /// <summary>
 /// Settings of the capacity run: <c>capacity [--dry] [--seconds S] [--cadence busy|idle|both] [--consistency on|off|both]
-/// [--shards K[,K...]] [--scrape-every S] [--concurrency N] [groups...]</c>. <c>--shards 2</c> spreads the groups over
-/// two gateways by the app's own shard choice (<c>MetricPush__Url</c> listing two gateways). Scrapes run every quarter of the period unless
-/// <c>--scrape-every</c> says otherwise (0: none during the period). <c>--dry</c> is the smoke form: 10 groups, busy cadence, 2 s.
+/// [--shards K[,K...]] [--scrape-every S] [--concurrency N] [--gomaxprocs N] [--own-cores] [groups...]</c>. <c>--shards 2</c>
+/// spreads the groups over two gateways by the app's own shard choice (<c>MetricPush__Url</c> listing two gateways).
+/// Scrapes run every quarter of the period unless <c>--scrape-every</c> says otherwise (0: none during the period).
+/// <c>--gomaxprocs N</c> gives each gateway N Go threads (<c>GOMAXPROCS</c>; default: the environment's, else Go's
+/// default of one per core). <c>--own-cores</c> pins gateway k to core k and this process to the cores left, so each
+/// shard runs on a core of its own, as each shard's container app has its own vCPU (needs more cores than shards).
+/// <c>--dry</c> is the smoke form: 10 groups, busy cadence, 2 s.
 /// </summary>
 internal sealed record CapacitySettings(
     IReadOnlyList<int> Groups,
@@ -31,6 +35,12 @@ internal sealed record CapacitySettings(
     int Concurrency,
     int Seed)
 {
+    /// <summary>Go threads per gateway (<c>GOMAXPROCS</c>); null: inherited from the environment.</summary>
+    public int? GoMaxProcs { get; init; }
+
+    /// <summary>Each gateway pinned to a core of its own, this process to the rest.</summary>
+    public bool OwnCores { get; init; }
+
     /// <summary>How long pushes still queued or in flight after the period may take before they count as not done.</summary>
     public static TimeSpan Grace { get; } = TimeSpan.FromSeconds(5);
 
@@ -53,6 +63,8 @@ internal sealed record CapacitySettings(
         TimeSpan? scrapeEvery = null;
         var concurrency = 64;
         var dry = false;
+        int? goMaxProcs = null;
+        var ownCores = false;
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])
@@ -78,6 +90,17 @@ internal sealed record CapacitySettings(
                 case "--shards":
                     shards = [.. args[++i].Split(',').Select(k => int.Parse(k, CultureInfo.InvariantCulture))];
                     break;
+                case "--gomaxprocs":
+                    goMaxProcs = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    if (goMaxProcs < 1)
+                    {
+                        throw new ArgumentException($"--gomaxprocs {goMaxProcs}: expected at least 1.");
+                    }
+
+                    break;
+                case "--own-cores":
+                    ownCores = true;
+                    break;
                 case "--concurrency":
                     concurrency = int.Parse(args[++i], CultureInfo.InvariantCulture);
                     break;
@@ -96,8 +119,15 @@ internal sealed record CapacitySettings(
             }
         }
 
-        return dry
+        var settings = dry
             ? new CapacitySettings([10], TimeSpan.FromSeconds(2), [Cadence.Busy], [true, false], [1, 2], TimeSpan.FromSeconds(0.5), concurrency, Seed: 10)
             : new CapacitySettings(groups.Count > 0 ? groups : [10, 100, 1000], period, cadences, checks, shards, scrapeEvery ?? period / 4, concurrency, Seed: 10);
+        if (ownCores && settings.Shards.Max() >= Environment.ProcessorCount)
+        {
+            throw new ArgumentException(
+                $"--own-cores: {settings.Shards.Max()} gateway(s) need {settings.Shards.Max() + 1} cores (one each, one for the load); this machine has {Environment.ProcessorCount}.");
+        }
+
+        return settings with { GoMaxProcs = goMaxProcs, OwnCores = ownCores };
     }
 }

@@ -35,6 +35,14 @@ internal static class FleetCapacity
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"One instance's payload: {AppPayload.SeriesCount(payload)} series, {body.Length:N0} bytes; period {settings.Period.TotalSeconds:F0} s per cadence, a scrape every {settings.ScrapeEvery.TotalSeconds:F1} s, up to {settings.Concurrency} pushes in flight, seed {settings.Seed}."));
         var modes = Modes.Where(m => settings.ConsistencyChecks.Contains(m.Arguments.Length == 0)).ToList();
+        if (settings.GoMaxProcs is { } threads)
+        {
+            // The gateways inherit this process' environment.
+            Environment.SetEnvironmentVariable("GOMAXPROCS", threads.ToString(CultureInfo.InvariantCulture));
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Gateways: GOMAXPROCS {Environment.GetEnvironmentVariable("GOMAXPROCS") ?? "unset (one per core)"}, {(settings.OwnCores ? "each on a core of its own, the load on the cores left" : "sharing every core with the load")}; {Environment.ProcessorCount} cores."));
 
         var rows = new List<Row>();
         var loads = new List<string>();
@@ -50,6 +58,15 @@ internal static class FleetCapacity
                         for (var k = 0; k < shards; k++)
                         {
                             gateways.Add(await PushgatewayProcess.StartAsync(arguments));
+                            if (settings.OwnCores)
+                            {
+                                await PinAsync(gateways[k].ProcessId, k.ToString(CultureInfo.InvariantCulture));
+                            }
+                        }
+
+                        if (settings.OwnCores)
+                        {
+                            await PinAsync(Environment.ProcessId, string.Create(CultureInfo.InvariantCulture, $"{shards}-{Environment.ProcessorCount - 1}"));
                         }
 
                         // Each group on the gateway the app would push it to (PushShards, as MetricPush__Url lists them).
@@ -117,7 +134,7 @@ internal static class FleetCapacity
         var cpuBefore = await SumAsync(gateways, "process_cpu_seconds_total");
         var ownCpuBefore = Environment.CpuUsage.TotalTime;
         var wall = System.Diagnostics.Stopwatch.StartNew();
-        var probes = gateways.Select(g => new ScrapeProbe(g.Url, settings.ScrapeEvery)).ToList();
+        var probes = gateways.Select((g, k) => new ScrapeProbe(g.Url, settings.ScrapeEvery, settings.ScrapeEvery * k / gateways.Count)).ToList();
         using var stopScraping = new CancellationTokenSource(settings.Period);
         var scraping = settings.ScrapeEvery > TimeSpan.Zero ? Task.WhenAll(probes.Select(p => p.RunAsync(stopScraping.Token))) : Task.CompletedTask;
         var outcome = await pushes.RunAsync(groups, cadence, settings.Period, settings.Seed);
@@ -142,6 +159,22 @@ internal static class FleetCapacity
             && target.Pushes.Errors == 0 && target.Pushes.NotDone == 0;
         return string.Create(CultureInfo.InvariantCulture,
             $"Target (1,000 instances, busy cadence, push p99 ≤ 50 ms, scrape ≤ 2 s) on {shards} gateway(s), consistency check {mode}: {(met ? "met" : "NOT met")} (p99 {Milliseconds(p99)}, slowest scrape {scrape:F2} s, {target.Pushes.Errors} errors, {target.Pushes.NotDone} not done)");
+    }
+
+    /// <summary>Pins every thread of a process (those it starts later inherit it) to the listed cores, with <c>taskset -a</c>.</summary>
+    private static async Task PinAsync(int processId, string cores)
+    {
+        using var taskset = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(
+            "taskset", ["-a", "-c", "-p", cores, processId.ToString(CultureInfo.InvariantCulture)])
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        })!;
+        await taskset.WaitForExitAsync();
+        if (taskset.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"taskset could not pin process {processId} to cores {cores} (exit {taskset.ExitCode}).");
+        }
     }
 
     /// <summary>PUTs every group once (4 at a time); returns how long it took.</summary>

@@ -26,7 +26,18 @@ public static class BenchmarkProgram
 
         if (args.Length > 0 && args[0] == "capacity")
         {
-            return await FleetCapacity.RunAsync(CapacitySettings.Parse(args[1..]));
+            CapacitySettings settings;
+            try
+            {
+                settings = CapacitySettings.Parse(args[1..]);
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException)
+            {
+                await Console.Error.WriteLineAsync($"capacity: {e.Message}");
+                return 2;
+            }
+
+            return await FleetCapacity.RunAsync(settings);
         }
 
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args).ToList();

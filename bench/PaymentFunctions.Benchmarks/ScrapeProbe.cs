@@ -4,9 +4,11 @@ namespace PaymentFunctions.Benchmarks;
 
 /// <summary>
 /// Scrapes a gateway's <c>/metrics</c> as Prometheus would, one scrape at a time, every <c>every</c> until cancelled:
-/// the duration of each (request to last byte) and its size.
+/// the duration of each (request to last byte) and its size (uncompressed). As Prometheus does, it asks for gzip (the
+/// gateway compresses every scrape) and starts at <c>offset</c> into the interval: Prometheus spreads its targets'
+/// scrapes over the interval (an offset per target), so shards are not all scraped at the same instant.
 /// </summary>
-internal sealed class ScrapeProbe(Uri gateway, TimeSpan every)
+internal sealed class ScrapeProbe(Uri gateway, TimeSpan every, TimeSpan offset)
 {
     private readonly List<(double Seconds, long Bytes)> _scrapes = [];
 
@@ -14,9 +16,10 @@ internal sealed class ScrapeProbe(Uri gateway, TimeSpan every)
 
     public async Task RunAsync(CancellationToken stop)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        using var handler = new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.GZip, UseProxy = false };
+        using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
         var clock = Stopwatch.StartNew();
-        for (var next = TimeSpan.Zero; !stop.IsCancellationRequested; next += every)
+        for (var next = offset; !stop.IsCancellationRequested; next += every)
         {
             var wait = next - clock.Elapsed;
             if (wait > TimeSpan.Zero)
