@@ -53,10 +53,10 @@ param functionInstanceMemoryMB int = 512
 @maxValue(1000)
 param functionMaximumInstanceCount int = 40
 
-@description('Pushgateway shards. One gateway (1 vCPU, 2 GiB) carried 750 instances pushing every second within the push p99 of 50 ms and the 2 s scrape (docs/scale.md); the default gives one shard per 500 instances of functionMaximumInstanceCount, for headroom.')
+@description('Pushgateway shards. One gateway (1 vCPU, 2 GiB, one Go thread) on a core of its own carried 250 instances pushing every second within the push p99 of 50 ms and the 2 s scrape, and four carried 1,000 (docs/scale.md); the default gives one shard per 250 instances of functionMaximumInstanceCount.')
 @minValue(1)
 @maxValue(8)
-param pushgatewayShardCount int = (functionMaximumInstanceCount + 499) / 500
+param pushgatewayShardCount int = (functionMaximumInstanceCount + 249) / 250
 
 @description('Basic-auth user name of the Pushgateway (and of Prometheus). Stored in Key Vault.')
 @minLength(1)

@@ -9,7 +9,7 @@ param tags object
 @description('Name of the container app (of the first shard; the others get -1, -2, ...).')
 param name string
 
-@description('Pushgateways to deploy: the Function App shards its instances over them by instance id (MetricPush__Url lists them all) and Prometheus scrapes every one. One carries about 750 instances pushing every second (docs/scale.md).')
+@description('Pushgateways to deploy: the Function App shards its instances over them by instance id (MetricPush__Url lists them all) and Prometheus scrapes every one. One (1 vCPU) carries 250 instances pushing every second within the push p99 of 50 ms (docs/scale.md).')
 @minValue(1)
 @maxValue(8)
 param shardCount int = 1
@@ -86,15 +86,23 @@ resource pushgateway 'Microsoft.App/containerApps@2025-01-01' = [for shard in ra
             // catalogue is pinned by MetricContractTests, and DeployConsistencyTests shows what a deploy may change.
             '--push.disable-consistency-check'
           ]
-          // Sized for 1,000 instances: the gateway held 1,000 groups of this app's payload in 138 MiB resident, and
-          // one scrape of them took ~4 s of one core (on a 2-core test machine); Prometheus scrapes every 15 s while
-          // pushes arrive at up to 1,000 x 1/s. 1 vCPU / 2 GiB (a valid Consumption pair) leaves a whole core for the
-          // scrape plus pushes and ~14x the measured memory for GC headroom, scrape buffers and the persistence file
-          // written every minute.
+          // Sized for its shard of 250 instances (main.bicep gives one shard per 250): on a core of its own with one
+          // Go thread, 250 groups pushing every second took about 0.3 of the core and kept the push p99 near 20 ms,
+          // scrapes under 0.3 s; 1,000 groups hold about 230 MiB. 1 vCPU / 2 GiB (a valid Consumption pair) leaves
+          // memory headroom for GC, scrape buffers and the persistence file written every minute (docs/scale.md).
           resources: {
             cpu: json('1.0')
             memory: '2Gi'
           }
+          env: [
+            {
+              // One Go thread per vCPU. Go before 1.25 sizes its scheduler to the host's cores, not the container's
+              // quota: on a many-core host the gateway bursts past its 1 vCPU and is throttled for the rest of each
+              // period, and pushes wait the throttle out. Measured with one thread per gateway (docs/scale.md).
+              name: 'GOMAXPROCS'
+              value: '1'
+            }
+          ]
           volumeMounts: [
             {
               volumeName: 'web-config'

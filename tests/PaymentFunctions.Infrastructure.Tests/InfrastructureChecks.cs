@@ -34,7 +34,7 @@ public static partial class InfrastructureChecks
     /// <summary>The Pushgateway flag that makes a push cost O(its own payload) instead of O(everything held).</summary>
     public const string DisableConsistencyCheck = "--push.disable-consistency-check";
 
-    /// <summary>The Pushgateway's size for 1,000 instances (138 MiB resident and ~4 s of a core per scrape, measured).</summary>
+    /// <summary>The Pushgateway's size for its shard of 250 busy instances (one vCPU: push p99 about 20 ms, measured; docs/scale.md).</summary>
     public const double PushgatewayMinimumCores = 1;
 
     public const double PushgatewayMinimumGibibytes = 2;
@@ -372,6 +372,15 @@ public static partial class InfrastructureChecks
                 Expect(findings, ContainerApps, cpu >= PushgatewayMinimumCores && memory >= PushgatewayMinimumGibibytes,
                     $"the Pushgateway container has {cpu?.ToString(CultureInfo.InvariantCulture) ?? "no literal"} vCPU and {memory?.ToString(CultureInfo.InvariantCulture) ?? "no literal"} GiB; "
                     + $"1,000 instances need at least {PushgatewayMinimumCores} vCPU and {PushgatewayMinimumGibibytes} GiB");
+
+                // Go before 1.25 ignores the container's CPU quota: its threads must be set to the vCPUs it gets.
+                var goMaxProcs = Array(container.TryGetProperty("env", out var e) ? e : null)
+                    .Where(v => v.TryGetProperty("name", out var n) && n.GetString() == "GOMAXPROCS")
+                    .Select(v => v.TryGetProperty("value", out var value) ? value.GetString() : null)
+                    .FirstOrDefault();
+                Expect(findings, ContainerApps, cpu is { } cores && goMaxProcs == Math.Max(1, (int)cores).ToString(CultureInfo.InvariantCulture),
+                    $"the Pushgateway container's GOMAXPROCS is {goMaxProcs ?? "unset"}, not its {cpu?.ToString(CultureInfo.InvariantCulture) ?? "unknown"} vCPU "
+                    + "(Go sizes its threads to the host's cores and is throttled past the quota)");
             }
         }
 
