@@ -134,6 +134,46 @@ public sealed class JanitorSweepTests
     }
 
     [Fact]
+    public async Task A_starting_instance_deletes_its_group_from_every_other_shard_and_logs_each_that_did_not_take_it_at_debug()
+    {
+        var shard2 = new Uri("http://gw-2.test:9091/");
+        var api = new GroupApi
+        {
+            LeaveAnswer = url => url.Authority == Shard0.Authority ? throw new HttpRequestException("connection refused") : new HttpResponseMessage(HttpStatusCode.NotFound),
+        };
+        var own = PushShards.Select("self", 3);
+        Assert.Equal(1, own); // FNV-1a of "self" modulo 3: the others are shards 0 and 2
+        await using var app = await StartAsync(api, [Shard0, Shard1, shard2], []);
+
+        await Testing.Poll.UntilAsync(() => api.Left.Count == 2, Gateways.Deadline, "the pusher deleted its group from both other shards");
+
+        Assert.Equal(own, app.Pusher.Shard);
+        Assert.Equal(new Uri("http://gw-1.test:9091/metrics/job/payment-functions/instance/self"), app.Pusher.GroupUrl);
+        Assert.Equal(
+            ["http://gw-0.test:9091/metrics/job/payment-functions/instance/self", "http://gw-2.test:9091/metrics/job/payment-functions/instance/self"],
+            api.Left);
+        await Testing.Poll.UntilAsync(() => PusherLogs(app).Count(r => r.Level == LogLevel.Debug) == 2, Gateways.Deadline, "both failed deletes are logged");
+        Assert.Equal(
+            [
+                (LogLevel.Debug, "Could not delete this instance's group http://gw-0.test:9091/metrics/job/payment-functions/instance/self from another Pushgateway shard (connection refused); the janitor expires it"),
+                (LogLevel.Debug, "Could not delete this instance's group http://gw-2.test:9091/metrics/job/payment-functions/instance/self from another Pushgateway shard (HTTP 404); the janitor expires it"),
+                (LogLevel.Information, "Pushing metrics to http://gw-1.test:9091/metrics/job/payment-functions/instance/self (Pushgateway 2 of 3) after invocations and every 5 s, at most once per 0.05 s; counts go out 0 s after the first push, which carries every series at zero"),
+            ],
+            PusherLogs(app).Select(r => (r.Level, r.Message)).Order());
+    }
+
+    [Fact]
+    public async Task With_one_gateway_nothing_is_deleted_at_start()
+    {
+        var api = new GroupApi();
+        await using var app = await StartAsync(api, Shard0);
+
+        await app.StopAsync(); // the loop, and whatever it started, has ended
+
+        Assert.Empty(api.Left);
+    }
+
+    [Fact]
     public async Task Without_a_gateway_the_janitor_does_nothing()
     {
         await using var app = await DeliveryApp.StartAsync(gateway: null);
@@ -160,6 +200,9 @@ public sealed class JanitorSweepTests
             () => api);
 
     private static MetricGroupJanitor Janitor(DeliveryApp app) => app.Services.GetRequiredService<MetricGroupJanitor>();
+
+    private static List<Microsoft.Extensions.Logging.Testing.FakeLogRecord> PusherLogs(DeliveryApp app) =>
+        [.. app.Logs!.GetSnapshot().Where(r => r.Category == typeof(MetricPushService).FullName)];
 
     private static List<Microsoft.Extensions.Logging.Testing.FakeLogRecord> JanitorLogs(DeliveryApp app) =>
         [.. app.Logs!.GetSnapshot().Where(r => r.Category == typeof(MetricGroupJanitor).FullName)];
@@ -201,10 +244,16 @@ public sealed class JanitorSweepTests
 
         public HttpStatusCode DeleteStatus { get; init; } = HttpStatusCode.Accepted;
 
+        /// <summary>The answer to the pusher's own deletes of its group on the other shards.</summary>
+        public Func<Uri, HttpResponseMessage> LeaveAnswer { get; init; } = _ => new HttpResponseMessage(HttpStatusCode.Accepted);
+
         public IReadOnlyList<string> Reads => [.. _reads];
 
         /// <summary>The janitor's deletes (by base64 labels); the pusher's own deletes on other shards use plain segments.</summary>
         public IReadOnlyList<string> Deleted => [.. _deleted.Where(u => u.Contains("@base64", StringComparison.Ordinal))];
+
+        /// <summary>The pusher's deletes of its own group on the other shards, in order.</summary>
+        public IReadOnlyList<string> Left => [.. _deleted.Where(u => !u.Contains("@base64", StringComparison.Ordinal))];
 
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
@@ -219,7 +268,7 @@ public sealed class JanitorSweepTests
             if (request.Method == HttpMethod.Delete)
             {
                 _deleted.Enqueue(url.AbsoluteUri);
-                return Task.FromResult(new HttpResponseMessage(url.AbsoluteUri.Contains("@base64", StringComparison.Ordinal) ? DeleteStatus : HttpStatusCode.Accepted));
+                return Task.FromResult(url.AbsoluteUri.Contains("@base64", StringComparison.Ordinal) ? new HttpResponseMessage(DeleteStatus) : LeaveAnswer(url));
             }
 
             return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK));
