@@ -198,7 +198,44 @@ public sealed class PaymentFlowTests
 
         Assert.Equal(["gold", "silver"], options.UserTiers);
         Assert.Same(options.UserTiers, options.UserTiers);
+        Assert.Same(options.PaymentMethods, options.PaymentMethods);
+        Assert.Same(options.Currencies, options.Currencies);
         Assert.Equal(["EUR", "USD"], options.Currencies.Order(StringComparer.Ordinal));
         Assert.Equal(15m, options.ToUsd(10m, "EUR"));
+    }
+
+    [Fact]
+    public void The_payment_flow_registers_on_its_own_with_the_metric_catalogue_it_records_into()
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build();
+        var services = new ServiceCollection().AddLogging();
+
+        services.AddPayments(configuration);
+
+        using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+        Assert.NotNull(provider.GetRequiredService<PaymentService>());
+        Assert.Same(provider.GetRequiredService<PaymentMetrics>(), provider.GetRequiredService<PaymentMetrics>());
+        Assert.Equal("configuration", Assert.Throws<ArgumentNullException>(() => new ServiceCollection().AddPayments(null!)).ParamName);
+    }
+
+    [Fact]
+    public async Task Each_currency_and_tier_records_into_its_own_amount_series_whatever_came_first()
+    {
+        var metrics = new PaymentMetrics();
+        var options = Options.Create(new PaymentOptions { UsdRates = new() { ["USD"] = 1m, ["EUR"] = 1.5m, ["GBP"] = 1.25m } });
+        var recorder = new PaymentMetricsRecorder(metrics, options, Moq.Mock.Of<IPaymentGateway>(g => g.Name == "stripe"));
+
+        foreach (var (currency, tier, usd) in new[] { ("USD", "standard", 1.0), ("EUR", "standard", 10.0), ("GBP", "premium", 100.0), ("USD", "premium", 1000.0), ("GBP", "basic", 5000.0) })
+        {
+            recorder.RecordPayment(new PaymentRequest("o", "u", 1m, currency, tier, "paypal"), succeeded: true, durationSeconds: 1, amountUsd: usd);
+        }
+
+        var text = await PrometheusText.FromRegistryAsync(metrics.Registry);
+        Assert.Equal(1, text.Value("payment_amount_usd_sum", ("currency", "USD"), ("user_tier", "standard")));
+        Assert.Equal(10, text.Value("payment_amount_usd_sum", ("currency", "EUR"), ("user_tier", "standard")));
+        Assert.Equal(100, text.Value("payment_amount_usd_sum", ("currency", "GBP"), ("user_tier", "premium")));
+        Assert.Equal(1000, text.Value("payment_amount_usd_sum", ("currency", "USD"), ("user_tier", "premium")));
+        Assert.Equal(5000, text.Value("payment_amount_usd_sum", ("currency", "GBP"), ("user_tier", "basic")));
+        Assert.Equal(5, text.Find("payment_amount_usd_sum").Count());
     }
 }
