@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stryker.NET mutation score of the Payments and Metrics projects, killed by the unit and function tests
 # (tests/PaymentFunctions.Tests). Reports (html, json) land in StrykerOutput/<project>/reports/.
-# Slow (Payments alone did not finish in 22 min on 2 shared cores): see docs/testing.md. Not part of scripts/test.sh.
+# Slow on a 2-core machine: Payments about 18 min, Metrics about 30-40 min (docs/testing.md). Not part of scripts/test.sh.
 # Usage: scripts/mutation.sh [Payments|Metrics ...]   (default: both)
 set -euo pipefail
 cd "$(dirname "$0")/.."
