@@ -29,17 +29,6 @@ internal sealed class SimulatedConnectionPool
 
     public int Max { get; }
 
-    public int Active
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return ActiveNow;
-            }
-        }
-    }
-
     private int ActiveNow => Math.Min(Max, Baseline + _inFlight);
 
     /// <summary>Takes a connection for one payment; disposing the lease (once) gives it back.</summary>

@@ -47,4 +47,39 @@ public sealed class PaymentMetricsRecorderTests
         Assert.Equal(1, text.Value("payment_duration_seconds_count", ("payment_method", "cash")));
         Assert.Equal(1, text.Value("payment_amount_usd_count", ("currency", "JPY"), ("user_tier", "vip")));
     }
+
+    [Fact]
+    public async Task An_allowed_currency_with_an_unknown_tier_and_an_unknown_currency_with_an_allowed_tier_are_recorded_under_their_own_labels()
+    {
+        var metrics = new PaymentMetrics();
+        var recorder = Create(metrics);
+
+        recorder.RecordPayment(new PaymentRequest("o", "u", 10, "USD", "vip", "paypal"), succeeded: true, durationSeconds: 1, amountUsd: 10);
+        recorder.RecordPayment(new PaymentRequest("o", "u", 10, "JPY", "premium", "paypal"), succeeded: false, durationSeconds: 2, amountUsd: 0.07);
+        recorder.RecordPayment(new PaymentRequest("o", "u", 10, "USD", "premium", "paypal"), succeeded: true, durationSeconds: 4, amountUsd: 20);
+
+        var text = await PrometheusText.FromRegistryAsync(metrics.Registry);
+        Assert.Equal(10, text.Value("payment_amount_usd_sum", ("currency", "USD"), ("user_tier", "vip")));
+        Assert.Equal(0.07, text.Value("payment_amount_usd_sum", ("currency", "JPY"), ("user_tier", "premium")));
+        Assert.Equal(20, text.Value("payment_amount_usd_sum", ("currency", "USD"), ("user_tier", "premium")));
+        Assert.Equal(1, text.Value("payment_requests_total", ("status", "success"), ("user_tier", "vip")));
+        Assert.Equal(1, text.Value("payment_requests_total", ("status", "failed"), ("user_tier", "premium")));
+        Assert.Equal(1, text.Value("payment_requests_total", ("status", "success"), ("user_tier", "premium")));
+        Assert.Equal(7, text.Value("payment_duration_seconds_sum", ("payment_method", "paypal")));
+    }
+
+    [Fact]
+    public async Task Errors_are_counted_by_type_under_the_payment_service_with_high_or_medium_severity()
+    {
+        var metrics = new PaymentMetrics();
+        var recorder = Create(metrics);
+
+        recorder.RecordError("GatewayTimeoutException", highSeverity: true);
+        recorder.RecordError("GatewayTimeoutException", highSeverity: false);
+        recorder.RecordError("GatewayTimeoutException", highSeverity: false);
+
+        var text = await PrometheusText.FromRegistryAsync(metrics.Registry);
+        Assert.Equal(1, text.Value("errors_total", ("service", "payment"), ("error_type", "GatewayTimeoutException"), ("severity", "high")));
+        Assert.Equal(2, text.Value("errors_total", ("service", "payment"), ("error_type", "GatewayTimeoutException"), ("severity", "medium")));
+    }
 }

@@ -1,0 +1,140 @@
+using Microsoft.Extensions.Options;
+using PaymentFunctions.Metrics;
+
+namespace PaymentFunctions.Tests.Configuration;
+
+/// <summary>
+/// The push settings at their edges: the last valid value passes, the first invalid one fails with exactly one message,
+/// the whole message, naming the app setting and never echoing a secret.
+/// </summary>
+public sealed class PushSettingsValidationTests
+{
+    private const string Gateway = "http://127.0.0.1:9091";
+
+    [Theory]
+    [InlineData("IntervalSeconds", "0.001")]
+    [InlineData("IntervalSeconds", "3600")]
+    [InlineData("TimeoutSeconds", "0.001")]
+    [InlineData("TimeoutSeconds", "60")]
+    [InlineData("MinIntervalSeconds", "0")]
+    [InlineData("MinIntervalSeconds", "3600")]
+    [InlineData("FirstValuesDelaySeconds", "0")]
+    [InlineData("FirstValuesDelaySeconds", "3600")]
+    [InlineData("MaxRetryAttempts", "0")]
+    [InlineData("MaxRetryAttempts", "10")]
+    [InlineData("RetryDelaySeconds", "0.001")]
+    [InlineData("RetryDelaySeconds", "60")]
+    [InlineData("ShutdownPushSeconds", "0.001")]
+    [InlineData("ShutdownPushSeconds", "4.999")]
+    [InlineData("GroupTtlMinutes", "0.001")]
+    [InlineData("GroupTtlMinutes", "10080")]
+    [InlineData("Job", "job-1_a.b")]
+    [InlineData("Instance", "")]
+    [InlineData("Instance", "host-1_a.b")]
+    [InlineData("Url", "https://gateway.example/base/")]
+    public void A_push_setting_at_its_edge_is_valid(string key, string value) =>
+        Assert.True(Validate((key, value)).Succeeded);
+
+    [Theory]
+    [InlineData("IntervalSeconds", "0", "MetricPush__IntervalSeconds must be a number of seconds between 0 and 3600.")]
+    [InlineData("IntervalSeconds", "3600.001", "MetricPush__IntervalSeconds must be a number of seconds between 0 and 3600.")]
+    [InlineData("TimeoutSeconds", "0", "MetricPush__TimeoutSeconds must be a number of seconds between 0 and 60.")]
+    [InlineData("TimeoutSeconds", "60.001", "MetricPush__TimeoutSeconds must be a number of seconds between 0 and 60.")]
+    [InlineData("MinIntervalSeconds", "-0.001", "MetricPush__MinIntervalSeconds must be a number of seconds between 0 and 3600.")]
+    [InlineData("MinIntervalSeconds", "3600.001", "MetricPush__MinIntervalSeconds must be a number of seconds between 0 and 3600.")]
+    [InlineData("FirstValuesDelaySeconds", "-0.001", "MetricPush__FirstValuesDelaySeconds must be a number of seconds between 0 and 3600 (at least Prometheus' scrape interval; 0 turns the hold off).")]
+    [InlineData("FirstValuesDelaySeconds", "3600.001", "MetricPush__FirstValuesDelaySeconds must be a number of seconds between 0 and 3600 (at least Prometheus' scrape interval; 0 turns the hold off).")]
+    [InlineData("MaxRetryAttempts", "-1", "MetricPush__MaxRetryAttempts must be a whole number between 0 and 10.")]
+    [InlineData("MaxRetryAttempts", "11", "MetricPush__MaxRetryAttempts must be a whole number between 0 and 10.")]
+    [InlineData("RetryDelaySeconds", "0", "MetricPush__RetryDelaySeconds must be a number of seconds between 0 and 60.")]
+    [InlineData("RetryDelaySeconds", "60.001", "MetricPush__RetryDelaySeconds must be a number of seconds between 0 and 60.")]
+    [InlineData("ShutdownPushSeconds", "0", "MetricPush__ShutdownPushSeconds must be a number of seconds above 0 and below 5 (the worker's shutdown grace period).")]
+    [InlineData("ShutdownPushSeconds", "5", "MetricPush__ShutdownPushSeconds must be a number of seconds above 0 and below 5 (the worker's shutdown grace period).")]
+    [InlineData("GroupTtlMinutes", "0", "MetricPush__GroupTtlMinutes must be a number of minutes between 0 and 10080.")]
+    [InlineData("GroupTtlMinutes", "10080.001", "MetricPush__GroupTtlMinutes must be a number of minutes between 0 and 10080.")]
+    [InlineData("Job", "", "MetricPush__Job must be a non-empty name of letters, digits, '_', '-' or '.'.")]
+    [InlineData("Job", " ", "MetricPush__Job must be a non-empty name of letters, digits, '_', '-' or '.'.")]
+    [InlineData("Job", "a/b", "MetricPush__Job must be a non-empty name of letters, digits, '_', '-' or '.'.")]
+    [InlineData("Instance", "a b", "MetricPush__Instance must consist of letters, digits, '_', '-' or '.'.")]
+    [InlineData("Url", "gateway:9091/x", "MetricPush__Url must be an absolute http:// or https:// URL of the Pushgateway (or empty to disable pushing).")]
+    [InlineData("Url", "/relative", "MetricPush__Url must be an absolute http:// or https:// URL of the Pushgateway (or empty to disable pushing).")]
+    [InlineData("Url", "ftp://gateway", "MetricPush__Url must be an absolute http:// or https:// URL of the Pushgateway (or empty to disable pushing).")]
+    [InlineData("Url", "http://user:secret@gateway", "MetricPush__Url must not contain credentials.")]
+    [InlineData("Url", "http://gateway,HTTP://Gateway/", "MetricPush__Url lists the same Pushgateway twice: every shard must be another gateway.")]
+    public void A_bad_push_setting_fails_with_one_message_naming_it(string key, string value, string message)
+    {
+        var result = Validate((key, value));
+
+        Assert.Equal([message], result.Failures);
+        Assert.DoesNotContain("secret", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Basic_auth_needs_both_credentials_https_and_a_user_name_without_a_colon()
+    {
+        Assert.True(Validate(("Url", "https://gateway"), ("Username", "user"), ("Password", "secret")).Succeeded);
+        Assert.Equal(
+            ["MetricPush__Username and MetricPush__Password must be set together (or both left empty)."],
+            Validate(("Url", "https://gateway"), ("Username", "user")).Failures);
+        Assert.Equal(
+            ["MetricPush__Username and MetricPush__Password must be set together (or both left empty)."],
+            Validate(("Url", "https://gateway"), ("Password", "secret")).Failures);
+        Assert.Equal(
+            ["MetricPush__Username must not contain ':'."],
+            Validate(("Url", "https://gateway"), ("Username", "us:er"), ("Password", "secret")).Failures);
+        Assert.Equal(
+            ["MetricPush__Url must be an https:// URL when MetricPush__Username is set: basic auth is never sent in clear text."],
+            Validate(("Url", "http://gateway"), ("Username", "user"), ("Password", "secret")).Failures);
+    }
+
+    [Fact]
+    public void Without_a_url_pushing_is_off_and_the_url_rules_do_not_apply()
+    {
+        var options = PaymentSettingsValidationTests.Bind(new MetricPushOptions(), [("Url", " ")]);
+
+        Assert.False(options.IsEnabled);
+        Assert.Empty(options.UrlEntries);
+        Assert.Empty(options.ShardUrls);
+        Assert.True(new MetricPushOptionsValidator().Validate(null, options).Succeeded);
+        Assert.False(new MetricPushOptions().IsEnabled);
+    }
+
+    [Fact]
+    public void Sixteen_shards_are_valid()
+    {
+        var url = string.Join(',', Enumerable.Range(0, MetricPushOptionsValidator.MaxShards).Select(i => $"http://gw-{i}:9091"));
+
+        Assert.True(Validate(("Url", url)).Succeeded);
+    }
+
+    [Fact]
+    public void The_options_print_without_the_password()
+    {
+        var options = new MetricPushOptions { Url = Gateway, Instance = "i-1", Username = "user", Password = "secret" };
+
+        Assert.Equal("MetricPushOptions(Url=http://127.0.0.1:9091, Job=payment-functions, Instance=i-1, Username=set)", options.ToString());
+        Assert.Equal("MetricPushOptions(Url=, Job=payment-functions, Instance=, Username=none)", new MetricPushOptions().ToString());
+    }
+
+    [Fact]
+    public void The_minimum_interval_and_the_ttl_in_force_keep_their_settings_when_these_are_inside_the_limits()
+    {
+        var options = new MetricPushOptions { IntervalSeconds = 5, MinIntervalSeconds = 1, GroupTtlMinutes = 15, FirstValuesDelaySeconds = 20 };
+
+        Assert.Equal(TimeSpan.FromSeconds(1), options.EffectiveMinInterval);
+        Assert.Equal(TimeSpan.FromMinutes(15), options.EffectiveGroupTtl);
+        Assert.Equal(TimeSpan.FromSeconds(20), options.FirstValuesDelay);
+    }
+
+    private static ValidateOptionsResult Validate(params (string Key, string? Value)[] settings)
+    {
+        // A Pushgateway URL unless the test sets its own.
+        var all = new Dictionary<string, string?> { ["Url"] = Gateway };
+        foreach (var (key, value) in settings)
+        {
+            all[key] = value;
+        }
+
+        return new MetricPushOptionsValidator().Validate(null, PaymentSettingsValidationTests.Bind(new MetricPushOptions(), [.. all.Select(s => (s.Key, s.Value))]));
+    }
+}
