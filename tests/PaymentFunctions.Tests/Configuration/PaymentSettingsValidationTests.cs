@@ -58,6 +58,12 @@ public sealed class PaymentSettingsValidationTests
         Assert.Equal([message], ValidatePayments((key, value)).Failures);
 
     [Fact]
+    public void A_pool_of_no_connections_fails_even_with_none_at_rest() =>
+        Assert.Equal(
+            ["Payments__PoolInitialConnections and Payments__PoolMaxConnections must satisfy 0 <= initial <= max and max > 0."],
+            ValidatePayments(("PoolMaxConnections", "0"), ("PoolInitialConnections", "0")).Failures);
+
+    [Fact]
     public void A_pool_of_one_connection_with_none_at_rest_is_valid() =>
         Assert.True(ValidatePayments(("PoolMaxConnections", "1"), ("PoolInitialConnections", "0")).Succeeded);
 

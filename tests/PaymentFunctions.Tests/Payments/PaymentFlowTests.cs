@@ -175,6 +175,7 @@ public sealed class PaymentFlowTests
 
         Assert.Equal("cause", error.ParamName);
         Assert.Equal("hacked", error.ActualValue);
+        Assert.StartsWith("Not one of PaymentRequestParser.RejectionCauses.", error.Message, StringComparison.Ordinal);
         var text = await PrometheusText.FromRegistryAsync(metrics.Registry);
         Assert.Equal(1, text.Find("payment_rejected_requests_total").Sum(s => s.Value));
         Assert.Equal(1, text.Value("payment_rejected_requests_total", ("cause", "paymentMethod")));
