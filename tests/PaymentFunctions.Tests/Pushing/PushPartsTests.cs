@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using PaymentFunctions.Metrics;
 using PaymentFunctions.Testing;
@@ -148,6 +150,32 @@ public sealed class PushPartsTests
         var held = Encoding.UTF8.GetString(HeldExposition.ZeroCountersAndHistograms("# TYPE c counter\nc\nc{l=\"v\"\n"u8));
 
         Assert.Equal("# TYPE c counter\nc0\nc{l=\"v\"0\n", held);
+    }
+
+    [Fact]
+    public async Task Registering_the_metrics_twice_keeps_one_pusher_and_times_each_push_once()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { [$"{MetricPushOptions.SectionName}:Url"] = "http://gw.test:9091" })
+            .Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddPaymentMetrics(configuration);
+        services.AddPaymentMetrics(configuration);
+        services.AddHttpClient(PushHttp.PushClientName).ConfigurePrimaryHttpMessageHandler(() => new Answering(() => new HttpResponseMessage(HttpStatusCode.OK)));
+        await using var provider = services.BuildServiceProvider();
+
+        var client = provider.GetRequiredService<IHttpClientFactory>().CreateClient(PushHttp.PushClientName);
+        using (var content = new StringContent("a 1\n"))
+        using (var response = await client.PutAsync(new Uri("http://gw.test:9091/metrics/job/j"), content))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // A second registration would add a second telemetry handler to the push client: every push timed twice.
+        var text = await PrometheusText.FromRegistryAsync(provider.GetRequiredService<PaymentMetrics>().Registry);
+        Assert.Equal(1, text.Value("metric_push_duration_seconds_count"));
+        Assert.Single(provider.GetServices<Microsoft.Extensions.Hosting.IHostedService>());
     }
 
     private sealed class Answering(Func<HttpResponseMessage> answer) : HttpMessageHandler
