@@ -8,6 +8,12 @@ public sealed class MetricPushOptions
 {
     public const string SectionName = "MetricPush";
 
+    /// <summary>The values of <see cref="Format"/>.</summary>
+    public const string ProtobufFormat = "protobuf";
+
+    /// <summary>The text format 0.0.4, for a gateway that cannot take protobuf.</summary>
+    public const string TextFormat = "text";
+
     /// <summary>
     /// Base URL of the Pushgateway, for example <c>http://127.0.0.1:9091</c>; or the base URLs of several Pushgateways
     /// (shards) separated by commas, each instance pushing to the one its <c>instance</c> label hashes to
@@ -37,12 +43,23 @@ public sealed class MetricPushOptions
 
     /// <summary>
     /// Seconds after the first push that lands during which counters and histograms are pushed at 0 (gauges as they are),
-    /// so that Prometheus scrapes every series of a new instance at zero before its first value: <c>rate()</c> and
-    /// <c>increase()</c> cannot see a rise to a series' first sample. At least Prometheus' scrape interval plus a margin
-    /// (the shipped prometheus.yml scrapes every 15 s). The final push at shutdown always carries every value.
-    /// 0 pushes values at once (and loses the first values of every new instance on the dashboard).
+    /// for a scraper that cannot see a new series' first value: <c>rate()</c> and <c>increase()</c> count nothing for the
+    /// rise to a series' first sample unless the scraper stores a 0 at its created timestamp. Every shipped Prometheus
+    /// does (<c>--enable-feature=created-timestamp-zero-ingestion</c>, with protobuf pushes through the shipped Pushgateway
+    /// 1.11), so the default is 0: values go out at once. Set it to at least the scrape interval plus a margin (20 with
+    /// the shipped 15 s) when the scraper or the gateway lacks created timestamps: a Prometheus without the feature, an
+    /// older Pushgateway (1.5.1 drops the field), <see cref="Format"/> <c>text</c>. The final push at shutdown always carries every value.
     /// </summary>
-    public double FirstValuesDelaySeconds { get; set; } = 20;
+    public double FirstValuesDelaySeconds { get; set; }
+
+    /// <summary>
+    /// How pushes are encoded: <c>protobuf</c> (delimited <c>io.prometheus.client.MetricFamily</c>, every counter,
+    /// histogram and summary with its created timestamp) or <c>text</c> (format 0.0.4, no created timestamps).
+    /// </summary>
+    public string Format { get; set; } = ProtobufFormat;
+
+    /// <summary>Whether pushes are gzip-compressed (<c>Content-Encoding: gzip</c>, read by Pushgateway 1.5 and newer): less gateway CPU per push.</summary>
+    public bool Gzip { get; set; } = true;
 
     /// <summary>Retries of a failed push attempt (connection error, timeout, 5xx, 408, 429) before the push is given up.</summary>
     public int MaxRetryAttempts { get; set; } = 2;
@@ -78,6 +95,8 @@ public sealed class MetricPushOptions
 
     /// <summary>The Pushgateway base URLs, one per shard, in the configured order (valid once the options are validated).</summary>
     internal IReadOnlyList<Uri> ShardUrls => [.. UrlEntries.Select(e => new Uri(e, UriKind.Absolute))];
+
+    internal bool PushesText => string.Equals(Format, TextFormat, StringComparison.OrdinalIgnoreCase);
 
     internal bool IsEnabled => !string.IsNullOrWhiteSpace(Url);
 

@@ -76,7 +76,12 @@ internal sealed class MetricPushOptionsValidator : IValidateOptions<MetricPushOp
 
         if (!(options.FirstValuesDelaySeconds is >= 0 and <= 3600))
         {
-            failures.Add($"{Prefix}FirstValuesDelaySeconds must be a number of seconds between 0 and 3600 (at least Prometheus' scrape interval; 0 turns the hold off).");
+            failures.Add($"{Prefix}FirstValuesDelaySeconds must be a number of seconds between 0 and 3600 (0, the default, turns the hold off; for a scraper without created timestamps at least its scrape interval).");
+        }
+
+        if (!string.Equals(options.Format, MetricPushOptions.ProtobufFormat, StringComparison.OrdinalIgnoreCase) && !options.PushesText)
+        {
+            failures.Add($"{Prefix}Format must be '{MetricPushOptions.ProtobufFormat}' (the default: created timestamps) or '{MetricPushOptions.TextFormat}'.");
         }
 
         if (options.MaxRetryAttempts is < 0 or > 10)

@@ -12,10 +12,12 @@ namespace PaymentFunctions.Metrics;
 /// On stop one final push runs within <see cref="MetricPushOptions.ShutdownPushSeconds"/>; the group is left in place
 /// for the janitor. Push failures are logged and counted; they never reach an invocation.
 /// <para>
-/// A new instance first creates its whole label space at zero (every <see cref="IMetricSeriesInitializer"/>), pushes at
-/// once, and holds its counters and histograms at 0 for <see cref="MetricPushOptions.FirstValuesDelaySeconds"/> after
-/// that first push landed, so Prometheus scrapes every series at zero before its first value and <c>increase()</c> counts
-/// everything the instance records. The final push always carries the real values.
+/// A new instance first creates its whole label space at zero (every <see cref="IMetricSeriesInitializer"/>) and pushes at
+/// once. Each counter and histogram goes out with its created timestamp, so a scraper with created-timestamp-zero-ingestion
+/// stores a 0 before its first value and <c>increase()</c> counts everything the instance records from its first scrape.
+/// For a scraper without that feature, <see cref="MetricPushOptions.FirstValuesDelaySeconds"/> holds counters and
+/// histograms at 0 for that long after the first push landed, so Prometheus scrapes every series at zero first.
+/// The final push always carries the real values.
 /// </para>
 /// </summary>
 public sealed partial class MetricPushService : IHostedService, IDisposable
@@ -102,7 +104,9 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _metrics.InstanceStartTime.Set(_timeProvider.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
+        var startedAt = _timeProvider.GetUtcNow();
+        _metrics.InstanceStartTime.Set(startedAt.ToUnixTimeMilliseconds() / 1000.0);
+        _client.CreationTimes.Started(startedAt);
         foreach (var initializer in _initializers)
         {
             initializer.CreateSeries(_metrics);
@@ -126,7 +130,7 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
         }
 
         _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
-        LogPushStarted(_logger, GroupUrl, Shard + 1, shards.Count, _settings.IntervalSeconds, _settings.EffectiveMinInterval.TotalSeconds, _settings.FirstValuesDelaySeconds);
+        LogPushStarted(_logger, GroupUrl, Shard + 1, shards.Count, _client.PushesText ? "text" : "protobuf with created timestamps", _settings.IntervalSeconds, _settings.EffectiveMinInterval.TotalSeconds, _settings.FirstValuesDelaySeconds);
         return Task.CompletedTask;
     }
 
@@ -333,6 +337,11 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
 
     private void Report(PushOutcome outcome)
     {
+        if (outcome.Warning is { } warning)
+        {
+            LogPushFormatChanged(_logger, GroupUrl!, warning);
+        }
+
         if (outcome.Success)
         {
             if (_failing)
@@ -358,8 +367,11 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Metrics are not pushed: the app setting MetricPush__Url is empty")]
     private static partial void LogPushDisabled(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Pushing metrics to {GroupUrl} (Pushgateway {Shard} of {Shards}) after invocations and every {IntervalSeconds} s, at most once per {MinIntervalSeconds} s; counts go out {FirstValuesDelaySeconds} s after the first push, which carries every series at zero")]
-    private static partial void LogPushStarted(ILogger logger, Uri groupUrl, int shard, int shards, double intervalSeconds, double minIntervalSeconds, double firstValuesDelaySeconds);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Pushing metrics to {GroupUrl} (Pushgateway {Shard} of {Shards}) as {Format} after invocations and every {IntervalSeconds} s, at most once per {MinIntervalSeconds} s; counts go out {FirstValuesDelaySeconds} s after the first push, which carries every series at zero")]
+    private static partial void LogPushStarted(ILogger logger, Uri groupUrl, int shard, int shards, string format, double intervalSeconds, double minIntervalSeconds, double firstValuesDelaySeconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Metric pushes to {GroupUrl}: {Warning}")]
+    private static partial void LogPushFormatChanged(ILogger logger, Uri groupUrl, string warning);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Could not delete this instance's group {GroupUrl} from another Pushgateway shard ({Detail}); the janitor expires it")]
     private static partial void LogLeaveShardFailed(ILogger logger, Uri groupUrl, string detail);

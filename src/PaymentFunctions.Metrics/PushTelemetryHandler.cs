@@ -35,6 +35,9 @@ internal sealed class PushTelemetryHandler(PaymentMetrics metrics, TimeProvider 
         }
     }
 
+    /// <summary>The failure reason of a registry that could not be encoded as protobuf (the push went out as text).</summary>
+    internal const string EncodingReason = "encoding";
+
     /// <summary>The failure reason label for a response status: one of a fixed, small set.</summary>
     internal static string ReasonFor(HttpStatusCode status) => (int)status switch
     {

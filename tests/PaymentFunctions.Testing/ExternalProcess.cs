@@ -81,25 +81,8 @@ public class ExternalProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>The full path of an executable on PATH (or the path itself when it is one); fails with the install hint.</summary>
-    public static string FindExecutable(string name)
-    {
-        if (Path.IsPathRooted(name) && File.Exists(name))
-        {
-            return name;
-        }
-
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator))
-        {
-            var candidate = Path.Combine(dir, name);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException($"'{name}' is not on PATH. Run scripts/test.sh, which installs the test prerequisites (apt-get install prometheus prometheus-pushgateway).");
-    }
+    /// <summary>The full path of an executable (see <see cref="Tools.Find"/>); fails with the install hint.</summary>
+    public static string FindExecutable(string name) => Tools.Find(name);
 
     /// <summary>Polls a URL until it answers 2xx, the process exits, or the deadline passes (with <paramref name="client"/> when given, e.g. for TLS).</summary>
     protected async Task WaitUntilReadyAsync(Uri readyUrl, TimeSpan deadline, Func<HttpClient>? client = null)

@@ -15,8 +15,14 @@ public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
     private readonly PrometheusQueryClient _query;
     private readonly string _directory;
 
-    private PrometheusProcess(int port, string directory, IEnumerable<string> arguments)
-        : base(Executable, arguments)
+    /// <summary>
+    /// Every scraping mode runs with it, as every shipped Prometheus does: a series' created timestamp (pushed in
+    /// protobuf, served back by the Pushgateway) becomes a 0 sample, so <c>increase()</c> sees a new series' first value.
+    /// </summary>
+    public const string CreatedTimestampZeroIngestion = "--enable-feature=created-timestamp-zero-ingestion";
+
+    private PrometheusProcess(string executable, int port, string directory, IEnumerable<string> arguments)
+        : base(executable, arguments)
     {
         Url = new Uri($"http://127.0.0.1:{port}");
         _directory = directory;
@@ -24,7 +30,7 @@ public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
         _query = new PrometheusQueryClient(_http);
     }
 
-    /// <summary>The binary: <c>PROMETHEUS_BIN</c>, else <c>prometheus</c> on PATH (Debian package).</summary>
+    /// <summary>The binary: <c>PROMETHEUS_BIN</c>, else Debian 13's 2.53 (<see cref="Tools"/>), else <c>prometheus</c> on PATH.</summary>
     public static string Executable => Environment.GetEnvironmentVariable("PROMETHEUS_BIN") ?? "prometheus";
 
     /// <summary>Base URL, e.g. <c>http://127.0.0.1:40123</c>.</summary>
@@ -42,7 +48,17 @@ public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
     public static Task<PrometheusProcess> StartAsync(
         string repositoryConfigPath, IReadOnlyList<string> scrapeTargets, TimeSpan scrapeInterval, TimeSpan evaluationInterval) =>
         StartWithAsync(PrometheusConfiguration.Render(repositoryConfigPath, scrapeTargets, scrapeInterval, evaluationInterval),
-            data => [$"--storage.tsdb.path={data}"]);
+            data => [$"--storage.tsdb.path={data}", CreatedTimestampZeroIngestion]);
+
+    /// <summary>
+    /// As above, but the machine's own Debian 12 Prometheus 2.42 without created-timestamp ingestion: a scraper that
+    /// lacks the feature, as some users run, for which the pusher's first-values hold exists.
+    /// </summary>
+    public static Task<PrometheusProcess> StartDebian12Async(
+        string repositoryConfigPath, IReadOnlyList<string> scrapeTargets, TimeSpan scrapeInterval, TimeSpan evaluationInterval) =>
+        OnFreePortAsync(port => StartOnPortAsync(Tools.OnPath("prometheus"), port,
+            PrometheusConfiguration.Render(repositoryConfigPath, scrapeTargets, scrapeInterval, evaluationInterval),
+            data => [$"--storage.tsdb.path={data}"]));
 
     /// <summary>
     /// Starts Prometheus in agent mode (scrape and remote-write only, a write-ahead log instead of a TSDB) on the
@@ -51,7 +67,7 @@ public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
     /// </summary>
     public static Task<PrometheusProcess> StartAgentAsync(string repositoryConfigPath, string scrapeTarget, TimeSpan scrapeInterval, Uri remoteWriteUrl) =>
         StartWithAsync(PrometheusConfiguration.RenderAgent(repositoryConfigPath, scrapeTarget, scrapeInterval, remoteWriteUrl),
-            data => ["--enable-feature=agent", $"--storage.agent.path={data}"]);
+            data => ["--enable-feature=agent", CreatedTimestampZeroIngestion, $"--storage.agent.path={data}"]);
 
     /// <summary>Starts a Prometheus that scrapes nothing, accepts remote write (<c>/api/v1/write</c>) and evaluates the repository's rules.</summary>
     public static Task<PrometheusProcess> StartReceiverAsync(string repositoryConfigPath, TimeSpan evaluationInterval) =>
@@ -60,14 +76,14 @@ public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
 
     /// <summary>Starts on a free port, on another when the probed one was taken before Prometheus bound it.</summary>
     private static Task<PrometheusProcess> StartWithAsync(string configuration, Func<string, string[]> storageArguments) =>
-        OnFreePortAsync(port => StartOnPortAsync(port, configuration, storageArguments));
+        OnFreePortAsync(port => StartOnPortAsync(Executable, port, configuration, storageArguments));
 
-    private static async Task<PrometheusProcess> StartOnPortAsync(int port, string configuration, Func<string, string[]> storageArguments)
+    private static async Task<PrometheusProcess> StartOnPortAsync(string executable, int port, string configuration, Func<string, string[]> storageArguments)
     {
         var directory = Directory.CreateTempSubdirectory("prometheus-test-").FullName;
         var configPath = Path.Combine(directory, "prometheus.yml");
         await File.WriteAllTextAsync(configPath, configuration);
-        var prometheus = new PrometheusProcess(port, directory,
+        var prometheus = new PrometheusProcess(executable, port, directory,
         [
             $"--config.file={configPath}",
             .. storageArguments(Path.Combine(directory, "data")),

@@ -3,8 +3,8 @@ namespace PaymentFunctions.Testing;
 /// <summary>A real <c>prometheus-pushgateway</c> on a free 127.0.0.1 port.</summary>
 public sealed class PushgatewayProcess : ExternalProcess
 {
-    private PushgatewayProcess(int port, IEnumerable<string> arguments, string scheme = "http")
-        : base(Executable, arguments)
+    private PushgatewayProcess(int port, IEnumerable<string> arguments, string scheme = "http", string? executable = null)
+        : base(executable ?? Executable, arguments)
     {
         Url = new Uri($"{scheme}://127.0.0.1:{port}");
         Port = port;
@@ -13,7 +13,7 @@ public sealed class PushgatewayProcess : ExternalProcess
     /// <summary>The port it listens on (to restart a gateway in place).</summary>
     public int Port { get; }
 
-    /// <summary>The binary: <c>PUSHGATEWAY_BIN</c>, else <c>prometheus-pushgateway</c> (Debian) on PATH.</summary>
+    /// <summary>The binary: <c>PUSHGATEWAY_BIN</c>, else Debian 13's 1.11 (<see cref="Tools"/>), else <c>prometheus-pushgateway</c> on PATH.</summary>
     public static string Executable => Environment.GetEnvironmentVariable("PUSHGATEWAY_BIN") ?? "prometheus-pushgateway";
 
     /// <summary>Base URL, e.g. <c>http://127.0.0.1:40123</c>.</summary>
@@ -22,6 +22,27 @@ public sealed class PushgatewayProcess : ExternalProcess
     /// <summary>Starts a gateway on a free port and waits until it is ready. Extra arguments go to the gateway as they are.</summary>
     public static Task<PushgatewayProcess> StartAsync(params string[] extraArguments) =>
         OnFreePortAsync(port => StartAsync(port, extraArguments));
+
+    /// <summary>
+    /// Starts the machine's own Debian 12 Pushgateway 1.5.1: it predates created timestamps (it drops the pushed field,
+    /// as a user's older gateway would), and it answers a push the consistency check refuses with 400, where Debian 13's
+    /// 1.11.0 drops the connection (its handler panics while logging the refusal; the shipped gateways run without the check).
+    /// </summary>
+    public static Task<PushgatewayProcess> StartDebian12Async(params string[] extraArguments) =>
+        OnFreePortAsync(async port =>
+        {
+            var gateway = new PushgatewayProcess(port, Arguments(port, extraArguments), executable: Tools.OnPath("prometheus-pushgateway"));
+            try
+            {
+                await gateway.WaitUntilReadyAsync(new Uri(gateway.Url, "/-/ready"), TimeSpan.FromSeconds(30));
+                return gateway;
+            }
+            catch
+            {
+                await gateway.DisposeAsync();
+                throw;
+            }
+        });
 
     /// <summary>Starts a gateway on a given port (to restart one in place) and waits until it is ready.</summary>
     public static async Task<PushgatewayProcess> StartAsync(int port, params string[] extraArguments)

@@ -56,7 +56,7 @@ internal sealed class RecordingGateway(TimeProvider clock) : HttpMessageHandler
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var body = request.Content is null ? string.Empty : await request.Content.ReadAsStringAsync(cancellationToken);
+        var body = request.Content is null ? string.Empty : await PushedBody.ToTextAsync(request.Content, cancellationToken);
         _requests.Enqueue((clock.GetUtcNow() - _start, request.Method, body));
         if (request.Method == HttpMethod.Put && _hold is { } hold)
         {

@@ -1,19 +1,21 @@
 using System.Net;
+using Microsoft.Extensions.Time.Testing;
 using PaymentFunctions.Metrics;
 using PaymentFunctions.Testing;
 
 namespace PaymentFunctions.Tests.Pushing;
 
-/// <summary>What one push sends (method, content type, body, held or not) and what it reports, to the value.</summary>
+/// <summary>What one push sends (method, format, encoding, body, created timestamps, held or not) and what it reports, to the value.</summary>
 public sealed class PushClientTests
 {
     private static readonly Uri Group = new("http://pushgateway.test:9091/metrics/job/j/instance/i");
 
     [Fact]
-    public async Task A_push_puts_the_registry_in_the_text_format_to_the_group_url()
+    public async Task A_push_puts_the_registry_as_gzipped_protobuf_with_every_value_of_the_export_to_the_group_url()
     {
         var metrics = new PaymentMetrics();
         metrics.PaymentRequests.WithLabels("success", "stripe", "premium").Inc(3);
+        metrics.PaymentDuration.WithLabels("stripe", "credit_card").Observe(0.3);
         metrics.MemoryUsage.WithLabels("used").Set(42);
         var gateway = new Capturing(HttpStatusCode.OK);
 
@@ -23,26 +25,147 @@ public sealed class PushClientTests
         var request = Assert.Single(gateway.Requests);
         Assert.Equal(HttpMethod.Put, request.Method);
         Assert.Equal(Group, request.Url);
-        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", request.ContentType);
-        var text = PrometheusText.Parse(request.Body);
-        Assert.Equal(3, text.Value("payment_requests_total", ("status", "success"), ("user_tier", "premium")));
-        Assert.Equal(42, text.Value("memory_usage_bytes", ("type", "used")));
-        Assert.Equal(request.Body, await ExportAsync(metrics));
+        Assert.Equal("application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited", request.ContentType);
+        Assert.Equal(["gzip"], request.ContentEncoding);
+        var pushed = PrometheusText.Parse(request.Body);
+        Assert.Equal(3, pushed.Value("payment_requests_total", ("status", "success"), ("user_tier", "premium")));
+        Assert.Equal(1, pushed.Value("payment_duration_seconds_bucket", ("gateway", "stripe"), ("le", "0.5")));
+        Assert.Equal(0, pushed.Value("payment_duration_seconds_bucket", ("gateway", "stripe"), ("le", "0.25")));
+        Assert.Equal(42, pushed.Value("memory_usage_bytes", ("type", "used")));
+
+        // Every sample of the export, with its value, and no other.
+        var exported = PrometheusText.Parse(await ExportAsync(metrics));
+        Assert.Equal(Describe(exported), Describe(pushed));
     }
 
     [Fact]
-    public async Task A_held_push_carries_counters_at_zero_and_gauges_as_they_are()
+    public async Task Every_counter_and_histogram_series_carries_its_created_timestamp_and_gauges_none()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_123));
+        var metrics = new PaymentMetrics();
+        metrics.PaymentRequests.WithLabels("success", "stripe", "premium");
+        metrics.FunctionDuration.WithLabels("ProcessPayment");
+        metrics.MemoryUsage.WithLabels("used").Set(1);
+        var gateway = new Capturing(HttpStatusCode.OK);
+        using var http = new HttpClient(gateway);
+        var client = new MetricPushClient(() => http, metrics, Options(0), time);
+        var started = time.GetUtcNow();
+        client.CreationTimes.Started(started);
+        time.Advance(TimeSpan.FromSeconds(3));
+
+        await client.PushAsync(Group, holdValues: false, CancellationToken.None);
+        time.Advance(TimeSpan.FromSeconds(2));
+        var secondCollection = time.GetUtcNow();
+        await client.PushAsync(Group, holdValues: false, CancellationToken.None);
+        metrics.PaymentRequests.WithLabels("failed", "stripe", "premium").Inc(); // created between the second and the third push
+        time.Advance(TimeSpan.FromSeconds(2));
+        await client.PushAsync(Group, holdValues: false, CancellationToken.None);
+
+        var created = PushedBody.CreatedTimestamps(gateway.Requests[^1].Bytes);
+        Assert.Equal(started, One(created, "payment_requests_total", "success").Created);
+        Assert.Equal(secondCollection, One(created, "payment_requests_total", "failed").Created);
+        Assert.Equal(started, One(created, "function_duration_seconds", null).Created);
+        Assert.DoesNotContain(created, c => c.Family is "memory_usage_bytes" or "process_start_time_seconds");
+        Assert.Equal(
+            metrics.PaymentRequests.GetAllLabelValues().Count() + metrics.FunctionDuration.GetAllLabelValues().Count() + 1 /* push duration */,
+            created.Count);
+    }
+
+    [Fact]
+    public async Task A_held_push_carries_counters_and_histograms_at_zero_and_gauges_as_they_are_in_either_format()
+    {
+        foreach (var format in new[] { MetricPushOptions.ProtobufFormat, MetricPushOptions.TextFormat })
+        {
+            var metrics = new PaymentMetrics();
+            metrics.PaymentRequests.WithLabels("success", "stripe", "premium").Inc(3);
+            metrics.PaymentDuration.WithLabels("stripe", "credit_card").Observe(0.3);
+            metrics.MemoryUsage.WithLabels("used").Set(42);
+            var gateway = new Capturing(HttpStatusCode.OK);
+
+            await PushAsync(gateway, metrics, holdValues: true, format: format);
+
+            var text = PrometheusText.Parse(Assert.Single(gateway.Requests).Body);
+            Assert.Equal(0, text.Value("payment_requests_total", ("status", "success"), ("user_tier", "premium")));
+            Assert.Equal(0, text.Value("payment_duration_seconds_count", ("gateway", "stripe")));
+            Assert.Equal(0, text.Value("payment_duration_seconds_bucket", ("gateway", "stripe"), ("le", "+Inf")));
+            Assert.Equal(42, text.Value("memory_usage_bytes", ("type", "used")));
+        }
+    }
+
+    [Fact]
+    public async Task With_the_text_format_a_push_is_the_export_itself_and_without_gzip_it_is_not_compressed()
     {
         var metrics = new PaymentMetrics();
         metrics.PaymentRequests.WithLabels("success", "stripe", "premium").Inc(3);
-        metrics.MemoryUsage.WithLabels("used").Set(42);
         var gateway = new Capturing(HttpStatusCode.OK);
 
-        await PushAsync(gateway, metrics, holdValues: true);
+        await PushAsync(gateway, metrics, holdValues: false, format: "TEXT", gzip: false);
 
-        var text = PrometheusText.Parse(Assert.Single(gateway.Requests).Body);
-        Assert.Equal(0, text.Value("payment_requests_total", ("status", "success"), ("user_tier", "premium")));
-        Assert.Equal(42, text.Value("memory_usage_bytes", ("type", "used")));
+        var request = Assert.Single(gateway.Requests);
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", request.ContentType);
+        Assert.Empty(request.ContentEncoding);
+        Assert.Equal(await ExportAsync(metrics), request.Body);
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.UnsupportedMediaType)]
+    [InlineData(HttpStatusCode.BadRequest)]
+    public async Task A_gateway_that_refuses_protobuf_but_takes_text_gets_text_from_then_on_with_one_warning(HttpStatusCode refusal)
+    {
+        var metrics = new PaymentMetrics();
+        metrics.PaymentRequests.WithLabels("success", "stripe", "premium").Inc(3);
+        var gateway = new Capturing(HttpStatusCode.OK) { Refuse = contentType => PushedBody.IsProtobuf(contentType) ? refusal : null };
+        using var http = new HttpClient(new PushTelemetryHandler(metrics, TimeProvider.System) { InnerHandler = gateway });
+        var client = new MetricPushClient(() => http, metrics, Options(2), TimeProvider.System);
+
+        var first = await client.PushAsync(Group, holdValues: false, CancellationToken.None);
+        var second = await client.PushAsync(Group, holdValues: false, CancellationToken.None);
+
+        Assert.Equal(
+            new PushOutcome(true, 2, null, null, $"the Pushgateway refused the protobuf push (HTTP {(int)refusal}: cannot read this) and took it as text; pushing text from now on, without created timestamps (a scraper then needs MetricPush__FirstValuesDelaySeconds to count a new instance's first values)"),
+            first);
+        Assert.Equal(new PushOutcome(true, 1, null, null), second);
+        Assert.True(client.PushesText);
+        Assert.Equal([true, false, false], gateway.Requests.Select(r => PushedBody.IsProtobuf(r.ContentType)));
+        Assert.Equal(3, PrometheusText.Parse(gateway.Requests[^1].Body).Value("payment_requests_total", ("status", "success"), ("user_tier", "premium")));
+        var registry = await PrometheusText.FromRegistryAsync(metrics.Registry);
+        Assert.Equal(1, registry.Value("metric_push_failures_total", ("reason", "rejected")));
+    }
+
+    [Fact]
+    public async Task A_push_refused_in_both_formats_stays_protobuf_and_fails_as_rejected()
+    {
+        var gateway = new Capturing(HttpStatusCode.BadRequest);
+        using var http = new HttpClient(gateway);
+        var client = new MetricPushClient(() => http, new PaymentMetrics(), Options(2), TimeProvider.System);
+
+        var outcome = await client.PushAsync(Group, holdValues: false, CancellationToken.None);
+
+        Assert.Equal(new PushOutcome(false, 2, "rejected", "HTTP 400"), outcome);
+        Assert.False(client.PushesText);
+        Assert.Equal([true, false], gateway.Requests.Select(r => PushedBody.IsProtobuf(r.ContentType)));
+    }
+
+    [Fact]
+    public async Task A_registry_that_cannot_be_encoded_goes_out_as_text_counted_as_an_encoding_failure_and_reported_once()
+    {
+        var metrics = new PaymentMetrics();
+        const string Export = "# HELP x_total x\n# TYPE x_total counter\nx_total{a=\"b\"} 2\nx_total{a=\"c\"} many\n";
+        var gateway = new Capturing(HttpStatusCode.OK);
+        using var http = new HttpClient(gateway);
+        var client = new MetricPushClient(() => http, metrics, Options(0), TimeProvider.System, (stream, token) => stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(Export), token).AsTask());
+
+        var first = await client.PushAsync(Group, holdValues: false, CancellationToken.None);
+        var second = await client.PushAsync(Group, holdValues: false, CancellationToken.None);
+
+        Assert.Equal(
+            new PushOutcome(true, 1, null, null, "the registry could not be encoded as protobuf, so it was pushed as text (Line 4 of the registry's exposition cannot be encoded as protobuf (the value 'many' is not a number): x_total{a=\"c\"} many)"),
+            first);
+        Assert.Equal(new PushOutcome(true, 1, null, null), second);
+        Assert.All(gateway.Requests, r => Assert.Equal((Export, "text/plain; version=0.0.4; charset=utf-8"), (r.Body, r.ContentType)));
+        Assert.False(client.PushesText); // the next push tries protobuf again
+        var registry = await PrometheusText.FromRegistryAsync(metrics.Registry);
+        Assert.Equal(2, registry.Value("metric_push_failures_total", ("reason", "encoding")));
     }
 
     [Fact]
@@ -92,19 +215,22 @@ public sealed class PushClientTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => push);
     }
 
-    private static MetricPushOptions Options(int retries, double timeoutSeconds = 0.2) => new()
+    private static MetricPushOptions Options(int retries, double timeoutSeconds = 0.2, string format = MetricPushOptions.ProtobufFormat, bool gzip = true) => new()
     {
         Url = "http://pushgateway.test:9091",
         MaxRetryAttempts = retries,
         RetryDelaySeconds = 0.001,
         TimeoutSeconds = timeoutSeconds,
         IntervalSeconds = 1,
+        Format = format,
+        Gzip = gzip,
     };
 
-    private static async Task<PushOutcome> PushAsync(Capturing gateway, PaymentMetrics metrics, bool holdValues, int retries = 2)
+    private static async Task<PushOutcome> PushAsync(
+        Capturing gateway, PaymentMetrics metrics, bool holdValues, int retries = 2, string format = MetricPushOptions.ProtobufFormat, bool gzip = true)
     {
         using var http = new HttpClient(gateway);
-        var client = new MetricPushClient(() => http, metrics, Options(retries), TimeProvider.System);
+        var client = new MetricPushClient(() => http, metrics, Options(retries, format: format, gzip: gzip), TimeProvider.System);
         return await client.PushAsync(Group, holdValues, CancellationToken.None);
     }
 
@@ -115,27 +241,54 @@ public sealed class PushClientTests
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    /// <summary>Records every request (method, URL, content type, body) and answers with a status, an error, or never.</summary>
+    private static List<string> Describe(PrometheusText text) =>
+        [.. text.Samples.Select(s => $"{s.Name}{{{string.Join(",", s.Labels.OrderBy(l => l.Key).Select(l => $"{l.Key}={l.Value}"))}}} {s.Value}").Order()];
+
+    private static CreatedSeries One(IReadOnlyList<CreatedSeries> created, string family, string? status) =>
+        Assert.Single(created, c => c.Family == family && (status is null || c.Labels["status"] == status));
+
+    /// <summary>
+    /// Records every request (method, URL, content type and encoding, body as text and as bytes) and answers with a
+    /// status, a refusal for some content types, an error, or never.
+    /// </summary>
     private sealed class Capturing(HttpStatusCode status) : HttpMessageHandler
     {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<(HttpMethod Method, Uri Url, string? ContentType, string Body)> _requests = new();
+        private readonly System.Collections.Concurrent.ConcurrentQueue<Captured> _requests = new();
 
         public Exception? Error { get; init; }
 
         public bool Silent { get; init; }
 
-        public IReadOnlyList<(HttpMethod Method, Uri Url, string? ContentType, string Body)> Requests => [.. _requests];
+        /// <summary>A status for requests of some content types (null: the usual status).</summary>
+        public Func<string?, HttpStatusCode?> Refuse { get; init; } = _ => null;
+
+        public IReadOnlyList<Captured> Requests => [.. _requests];
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            var body = await request.Content!.ReadAsStringAsync(cancellationToken);
-            _requests.Enqueue((request.Method, request.RequestUri!, request.Content.Headers.ContentType?.ToString(), body));
+            var contentType = request.Content!.Headers.ContentType?.ToString();
+            _requests.Enqueue(new Captured(
+                request.Method,
+                request.RequestUri!,
+                contentType,
+                [.. request.Content.Headers.ContentEncoding],
+                await PushedBody.ToTextAsync(request.Content, cancellationToken),
+                await PushedBody.BytesAsync(request.Content, cancellationToken)));
             if (Silent)
             {
                 await Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
             }
 
-            return Error is { } error ? throw error : new HttpResponseMessage(status);
+            if (Error is { } error)
+            {
+                throw error;
+            }
+
+            return Refuse(contentType) is { } refusal
+                ? new HttpResponseMessage(refusal) { Content = new StringContent("cannot\nread this\n") }
+                : new HttpResponseMessage(status);
         }
     }
+
+    private sealed record Captured(HttpMethod Method, Uri Url, string? ContentType, string[] ContentEncoding, string Body, byte[] Bytes);
 }
