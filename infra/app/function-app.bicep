@@ -180,10 +180,11 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
           value: '5'
         }
         {
-          // Counts of a new instance go out once Prometheus scraped its zero push: the scrape interval of
-          // prometheus.bicep (15 s) plus a margin. Raise both together (docs/fleet.md).
+          // No hold: pushes are protobuf with created timestamps and every Prometheus deployed here (self-hosted and
+          // the managed backend's agent) stores a 0 at each series' created time, so a new instance's counts reach
+          // increase() within one scrape. A scraper without that feature needs its scrape interval plus a margin here.
           name: 'MetricPush__FirstValuesDelaySeconds'
-          value: '20'
+          value: '0'
         }
         {
           name: 'MetricPush__GroupTtlMinutes'

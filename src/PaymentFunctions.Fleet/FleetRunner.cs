@@ -8,7 +8,10 @@ using PaymentFunctions.Payments;
 
 namespace PaymentFunctions.Fleet;
 
-/// <summary>How every instance of a fleet pushes, and whether it runs the fix of issue 9.</summary>
+/// <summary>
+/// How every instance of a fleet pushes. The defaults are the shipped configuration: protobuf with created timestamps,
+/// no first-values hold, every series created at zero.
+/// </summary>
 public sealed class FleetSettings
 {
     /// <summary>The Pushgateway, or the Pushgateway shards, every instance is configured with (MetricPush:Url).</summary>
@@ -16,8 +19,11 @@ public sealed class FleetSettings
 
     public string Job { get; init; } = "payment-functions";
 
-    /// <summary>MetricPush:FirstValuesDelaySeconds; 0 with <see cref="InitializeSeries"/> off is the behaviour before the fix.</summary>
-    public double FirstValuesDelaySeconds { get; init; } = 1.5;
+    /// <summary>MetricPush:FirstValuesDelaySeconds: 0 as shipped; a scraper without created timestamps needs the hold.</summary>
+    public double FirstValuesDelaySeconds { get; init; }
+
+    /// <summary>MetricPush:Format: protobuf (created timestamps) as shipped, or text.</summary>
+    public string Format { get; init; } = MetricPushOptions.ProtobufFormat;
 
     /// <summary>Keeps the app's <see cref="IMetricSeriesInitializer"/> registrations; off removes them all (before the fix).</summary>
     public bool InitializeSeries { get; init; } = true;
@@ -36,9 +42,12 @@ public sealed class FleetSettings
 
     public double LatencyScale { get; init; } = 0.02;
 
-    /// <summary>The configuration "before" the fix: no hold, no series created at zero.</summary>
+    /// <summary>
+    /// The app before any fleet fix: text pushes (no created timestamps), no hold, no series created at zero. What a
+    /// new series first shows in a scrape is then lost to <c>increase()</c>, which shows the fleet comparison can fail.
+    /// </summary>
     public static FleetSettings Before(Uri pushgatewayUrl, string job = "payment-functions") =>
-        new() { Pushgateways = [pushgatewayUrl], Job = job, FirstValuesDelaySeconds = 0, InitializeSeries = false };
+        new() { Pushgateways = [pushgatewayUrl], Job = job, FirstValuesDelaySeconds = 0, InitializeSeries = false, Format = MetricPushOptions.TextFormat };
 }
 
 /// <summary>
@@ -157,6 +166,7 @@ public sealed class FleetRunner(TimeProvider timeProvider)
             ["MetricPush:IntervalSeconds"] = Invariant(settings.PushIntervalSeconds),
             ["MetricPush:MinIntervalSeconds"] = Invariant(settings.PushMinIntervalSeconds),
             ["MetricPush:FirstValuesDelaySeconds"] = Invariant(settings.FirstValuesDelaySeconds),
+            ["MetricPush:Format"] = settings.Format,
             ["MetricPush:TimeoutSeconds"] = Invariant(settings.PushTimeoutSeconds),
             ["SimulatedGateway:Seed"] = Invariant(instance.GatewaySeed),
             ["SimulatedGateway:FailureRate"] = Invariant(settings.FailureRate),

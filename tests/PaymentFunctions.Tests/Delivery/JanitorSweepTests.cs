@@ -157,7 +157,7 @@ public sealed class JanitorSweepTests
             [
                 (LogLevel.Debug, "Could not delete this instance's group http://gw-0.test:9091/metrics/job/payment-functions/instance/self from another Pushgateway shard (connection refused); the janitor expires it"),
                 (LogLevel.Debug, "Could not delete this instance's group http://gw-2.test:9091/metrics/job/payment-functions/instance/self from another Pushgateway shard (HTTP 404); the janitor expires it"),
-                (LogLevel.Information, "Pushing metrics to http://gw-1.test:9091/metrics/job/payment-functions/instance/self (Pushgateway 2 of 3) after invocations and every 5 s, at most once per 0.05 s; counts go out 0 s after the first push, which carries every series at zero"),
+                (LogLevel.Information, "Pushing metrics to http://gw-1.test:9091/metrics/job/payment-functions/instance/self (Pushgateway 2 of 3) as protobuf with created timestamps after invocations and every 5 s, at most once per 0.05 s; counts go out 0 s after the first push, which carries every series at zero"),
             ],
             PusherLogs(app).Select(r => (r.Level, r.Message)).Order());
     }

@@ -37,7 +37,7 @@ public sealed class PushReportTests
         Assert.Equal(5, app.Pusher.CompletedPushes);
         Assert.Equal(
             [
-                (LogLevel.Information, $"Pushing metrics to {Group} (Pushgateway 1 of 1) after invocations and every 3600 s, at most once per 0.05 s; counts go out 0 s after the first push, which carries every series at zero"),
+                (LogLevel.Information, $"Pushing metrics to {Group} (Pushgateway 1 of 1) as protobuf with created timestamps after invocations and every 3600 s, at most once per 0.05 s; counts go out 0 s after the first push, which carries every series at zero"),
                 (LogLevel.Warning, $"Metric pushes to {Group} are failing (server_error after 1 attempts: HTTP 503); values keep accumulating and go out with the next successful push"),
                 (LogLevel.Debug, "Metric push failed again (unauthorized after 1 attempts: HTTP 401)"),
                 (LogLevel.Information, $"Metric pushes to {Group} succeed again"),
