@@ -17,13 +17,14 @@ internal sealed record Cadence(string Name, TimeSpan Every)
 
 /// <summary>
 /// Settings of the capacity run: <c>capacity [--dry] [--seconds S] [--cadence busy|idle|both] [--consistency on|off|both]
-/// [--shards K[,K...]] [--scrape-every S] [--concurrency N] [--gomaxprocs N] [--own-cores] [groups...]</c>. <c>--shards 2</c>
+/// [--shards K[,K...]] [--scrape-every S] [--concurrency N] [--gomaxprocs N] [--own-cores] [--format F[,F...]|all] [groups...]</c>.
+/// <c>--format</c> names the push encodings to measure: text, protobuf, protobuf-gzip (the shipped default), or all. <c>--shards 2</c>
 /// spreads the groups over two gateways by the app's own shard choice (<c>MetricPush__Url</c> listing two gateways).
 /// Scrapes run every quarter of the period unless <c>--scrape-every</c> says otherwise (0: none during the period).
 /// <c>--gomaxprocs N</c> gives each gateway N Go threads (<c>GOMAXPROCS</c>; default: the environment's, else Go's
 /// default of one per core). <c>--own-cores</c> pins gateway k to core k and this process to the cores left, so each
 /// shard runs on a core of its own, as each shard's container app has its own vCPU (needs more cores than shards).
-/// <c>--dry</c> is the smoke form: 10 groups, busy cadence, 2 s.
+/// <c>--dry</c> is the smoke form: 10 groups, busy cadence, 2 s, every format.
 /// </summary>
 internal sealed record CapacitySettings(
     IReadOnlyList<int> Groups,
@@ -40,6 +41,9 @@ internal sealed record CapacitySettings(
 
     /// <summary>Each gateway pinned to a core of its own, this process to the rest.</summary>
     public bool OwnCores { get; init; }
+
+    /// <summary>The push encodings measured (<see cref="PushFormat"/>); the shipped protobuf-gzip unless <c>--format</c> says otherwise.</summary>
+    public IReadOnlyList<string> Formats { get; init; } = [PushFormat.ProtobufGzip];
 
     /// <summary>How long pushes still queued or in flight after the period may take before they count as not done.</summary>
     public static TimeSpan Grace { get; } = TimeSpan.FromSeconds(5);
@@ -65,6 +69,7 @@ internal sealed record CapacitySettings(
         var dry = false;
         int? goMaxProcs = null;
         var ownCores = false;
+        IReadOnlyList<string> formats = [PushFormat.ProtobufGzip];
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])
@@ -101,6 +106,14 @@ internal sealed record CapacitySettings(
                 case "--own-cores":
                     ownCores = true;
                     break;
+                case "--format":
+                    formats = args[++i] switch
+                    {
+                        "all" => PushFormat.Names,
+                        var listed when listed.Split(',').All(PushFormat.Names.Contains) => listed.Split(','),
+                        var other => throw new ArgumentException($"--format {other}: expected {string.Join(", ", PushFormat.Names)} (comma-separated) or all."),
+                    };
+                    break;
                 case "--concurrency":
                     concurrency = int.Parse(args[++i], CultureInfo.InvariantCulture);
                     break;
@@ -128,6 +141,6 @@ internal sealed record CapacitySettings(
                 $"--own-cores: {settings.Shards.Max()} gateway(s) need {settings.Shards.Max() + 1} cores (one each, one for the load); this machine has {Environment.ProcessorCount}.");
         }
 
-        return settings with { GoMaxProcs = goMaxProcs, OwnCores = ownCores };
+        return settings with { GoMaxProcs = goMaxProcs, OwnCores = ownCores, Formats = dry ? PushFormat.Names : formats };
     }
 }

@@ -13,7 +13,8 @@ namespace PaymentFunctions.Benchmarks;
 /// app's real payload (<see cref="AppPayload"/>), then every group re-PUTs it at the app's cadence for a fixed period
 /// (<see cref="OpenLoopPushes"/>) while the gateway is scraped (<see cref="ScrapeProbe"/>). Reported: pushes/s offered
 /// and done, push p50/p99/max from scheduled time to response, scrape duration and size, the gateway's resident memory.
-/// Target (issue 10): 1,000 instances at the busy cadence with push p99 at most 50 ms and a scrape at most 2 s.
+/// Every run is repeated per push encoding (<c>--format</c>: text, protobuf, protobuf-gzip) with the gateway's CPU per push.
+/// Target: 1,000 instances at the busy cadence with push p99 at most 50 ms and a scrape at most 2 s.
 /// The gateway, this process and anything else on the machine share its cores: every row reports the CPU both processes
 /// used and the load average, so that a noisy row can be told apart.
 ///   dotnet run -c Release --project bench/PaymentFunctions.Benchmarks -- capacity [--dry] [--seconds 20] [--cadence both] [groups...]
@@ -31,9 +32,9 @@ internal static class FleetCapacity
     public static async Task<int> RunAsync(CapacitySettings settings)
     {
         var payload = await AppPayload.OneInstanceAsync();
-        var body = Encoding.UTF8.GetBytes(payload);
+        var formats = settings.Formats.Select(f => PushFormat.Of(f, payload)).ToList();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"One instance's payload: {AppPayload.SeriesCount(payload)} series, {body.Length:N0} bytes; period {settings.Period.TotalSeconds:F0} s per cadence, a scrape every {settings.ScrapeEvery.TotalSeconds:F1} s, up to {settings.Concurrency} pushes in flight, seed {settings.Seed}."));
+            $"One instance's payload: {AppPayload.SeriesCount(payload)} series, {string.Join(", ", formats.Select(f => $"{f.Body.Length:N0} bytes as {f.Name}"))}; period {settings.Period.TotalSeconds:F0} s per cadence, a scrape every {settings.ScrapeEvery.TotalSeconds:F1} s, up to {settings.Concurrency} pushes in flight, seed {settings.Seed}."));
         var modes = Modes.Where(m => settings.ConsistencyChecks.Contains(m.Arguments.Length == 0)).ToList();
         if (settings.GoMaxProcs is { } threads)
         {
@@ -51,6 +52,7 @@ internal static class FleetCapacity
             foreach (var shards in settings.Shards)
             {
                 foreach (var (mode, arguments) in modes)
+                foreach (var body in formats)
                 {
                     var gateways = new List<PushgatewayProcess>();
                     try
@@ -76,8 +78,8 @@ internal static class FleetCapacity
                         var loading = await LoadAsync(UrlOf, groups, body);
                         var loaded = await ResidentBytesAsync(gateways);
                         loads.Add(string.Create(CultureInfo.InvariantCulture,
-                            $"| {groups:N0} | {shards} | {mode} | {loading.TotalSeconds:F1} s | {MiB(empty)} | {MiB(loaded)} | {KiB((loaded - empty) / groups)} |"));
-                        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{groups} groups on {shards} gateway(s), consistency check {mode}: loaded in {loading.TotalSeconds:F1} s"));
+                            $"| {groups:N0} | {shards} | {mode} | {body.Name} | {loading.TotalSeconds:F1} s | {MiB(empty)} | {MiB(loaded)} | {KiB((loaded - empty) / groups)} |"));
+                        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{groups} groups on {shards} gateway(s), consistency check {mode}, {body.Name}: loaded in {loading.TotalSeconds:F1} s"));
 
                         var pushes = new OpenLoopPushes(UrlOf, body, settings.Concurrency);
                         foreach (var cadence in settings.Cadences)
@@ -99,20 +101,21 @@ internal static class FleetCapacity
         }
 
         Console.WriteLine();
-        Console.WriteLine("| groups | gateways | consistency check | cadence | pushes/s offered / done | push p50 | p99 | max | > 3 s / errors / not done | scrape p50 / max (per gateway) | scrape size (largest gateway) | gateways' RSS | CPU gateways / bench | machine load |");
-        Console.WriteLine("|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| groups | gateways | consistency check | format | cadence | pushes/s offered / done | push p50 | p99 | max | > 3 s / errors / not done | scrape p50 / max (per gateway) | scrape size (largest gateway) | gateways' RSS | CPU gateways / bench | gateway CPU per push | machine load |");
+        Console.WriteLine("|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         rows.ForEach(r => Console.WriteLine(r.Markdown()));
         Console.WriteLine();
         Console.WriteLine("Loading the groups (4 PUTs in flight) and the gateways' resident memory (summed):");
-        Console.WriteLine("| groups | gateways | consistency check | load time | RSS empty | RSS loaded | RSS per group |");
-        Console.WriteLine("|---:|---:|---|---:|---:|---:|---:|");
+        Console.WriteLine("| groups | gateways | consistency check | format | load time | RSS empty | RSS loaded | RSS per group |");
+        Console.WriteLine("|---:|---:|---|---|---:|---:|---:|---:|");
         loads.ForEach(Console.WriteLine);
         Console.WriteLine();
         foreach (var shards in settings.Shards)
         {
             foreach (var (mode, _) in modes)
+            foreach (var format in formats)
             {
-                Console.WriteLine(Verdict(mode, shards, rows.Where(r => r.Mode == mode && r.Shards == shards)));
+                Console.WriteLine(Verdict(mode, shards, format.Name, rows.Where(r => r.Mode == mode && r.Shards == shards && r.Format == format.Name)));
             }
         }
 
@@ -124,7 +127,7 @@ internal static class FleetCapacity
     /// the gateways' and this process' CPU over it.
     /// </summary>
     private static async Task<Row> MeasureAsync(
-        List<PushgatewayProcess> gateways, OpenLoopPushes pushes, int groups, string mode, Cadence cadence, CapacitySettings settings, byte[] body)
+        List<PushgatewayProcess> gateways, OpenLoopPushes pushes, int groups, string mode, Cadence cadence, CapacitySettings settings, PushFormat body)
     {
         foreach (var gateway in gateways)
         {
@@ -139,18 +142,22 @@ internal static class FleetCapacity
         var scraping = settings.ScrapeEvery > TimeSpan.Zero ? Task.WhenAll(probes.Select(p => p.RunAsync(stopScraping.Token))) : Task.CompletedTask;
         var outcome = await pushes.RunAsync(groups, cadence, settings.Period, settings.Seed);
         await scraping;
-        var cores = (await SumAsync(gateways, "process_cpu_seconds_total") - cpuBefore) / wall.Elapsed.TotalSeconds;
+        var gatewayCpu = await SumAsync(gateways, "process_cpu_seconds_total") - cpuBefore;
+        var cores = gatewayCpu / wall.Elapsed.TotalSeconds;
         var ownCores = (Environment.CpuUsage.TotalTime - ownCpuBefore).TotalSeconds / wall.Elapsed.TotalSeconds;
-        return new Row(groups, gateways.Count, mode, cadence, outcome, [.. probes.SelectMany(p => p.Scrapes)],
-            await SumAsync(gateways, "process_resident_memory_bytes"), cores, ownCores, LoadAverage());
+
+        // Per push answered: the gateways' CPU over the period, the scrapes' share included (the same for every format).
+        var cpuPerPush = outcome.Answered == 0 ? double.NaN : gatewayCpu * 1000 / outcome.Answered;
+        return new Row(groups, gateways.Count, mode, body.Name, cadence, outcome, [.. probes.SelectMany(p => p.Scrapes)],
+            await SumAsync(gateways, "process_resident_memory_bytes"), cores, ownCores, cpuPerPush, LoadAverage());
     }
 
-    private static string Verdict(string mode, int shards, IEnumerable<Row> rows)
+    private static string Verdict(string mode, int shards, string format, IEnumerable<Row> rows)
     {
         var target = rows.FirstOrDefault(r => r.Groups == CapacitySettings.TargetInstances && r.Cadence == Cadence.Busy);
         if (target is null)
         {
-            return $"Target (1,000 instances, busy cadence) on {shards} gateway(s), consistency check {mode}: not measured in this run.";
+            return $"Target (1,000 instances, busy cadence) on {shards} gateway(s), consistency check {mode}, {format}: not measured in this run.";
         }
 
         var p99 = target.Pushes.Percentile(0.99);
@@ -158,7 +165,7 @@ internal static class FleetCapacity
         var met = p99 <= CapacitySettings.TargetPushP99.TotalMilliseconds && scrape <= CapacitySettings.TargetScrape.TotalSeconds
             && target.Pushes.Errors == 0 && target.Pushes.NotDone == 0;
         return string.Create(CultureInfo.InvariantCulture,
-            $"Target (1,000 instances, busy cadence, push p99 ≤ 50 ms, scrape ≤ 2 s) on {shards} gateway(s), consistency check {mode}: {(met ? "met" : "NOT met")} (p99 {Milliseconds(p99)}, slowest scrape {scrape:F2} s, {target.Pushes.Errors} errors, {target.Pushes.NotDone} not done)");
+            $"Target (1,000 instances, busy cadence, push p99 ≤ 50 ms, scrape ≤ 2 s) on {shards} gateway(s), consistency check {mode}, {format}: {(met ? "met" : "NOT met")} (p99 {Milliseconds(p99)}, slowest scrape {scrape:F2} s, {target.Pushes.Errors} errors, {target.Pushes.NotDone} not done)");
     }
 
     /// <summary>Pins every thread of a process (those it starts later inherit it) to the listed cores, with <c>taskset -a</c>.</summary>
@@ -178,13 +185,13 @@ internal static class FleetCapacity
     }
 
     /// <summary>PUTs every group once (4 at a time); returns how long it took.</summary>
-    private static async Task<TimeSpan> LoadAsync(Func<int, Uri> groupUrl, int groups, byte[] body)
+    private static async Task<TimeSpan> LoadAsync(Func<int, Uri> groupUrl, int groups, PushFormat body)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
         var started = System.Diagnostics.Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, groups), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (g, token) =>
         {
-            using var content = Content(body);
+            using var content = body.Content();
             using var response = await http.PutAsync(groupUrl(g), content, token);
             response.EnsureSuccessStatusCode();
         });
@@ -192,19 +199,12 @@ internal static class FleetCapacity
     }
 
     /// <summary>One more PUT, waited for: a backlog a previous run left in the gateway (cancelled pushes) is worked off first.</summary>
-    private static async Task SettleAsync(Uri gateway, byte[] body)
+    private static async Task SettleAsync(Uri gateway, PushFormat body)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
-        using var content = Content(body);
+        using var content = body.Content();
         using var response = await http.PutAsync(GroupUrl(gateway, 0), content);
         response.EnsureSuccessStatusCode();
-    }
-
-    private static ByteArrayContent Content(byte[] body)
-    {
-        var content = new ByteArrayContent(body);
-        content.Headers.ContentType = MediaTypeHeaderValue.Parse("text/plain; version=0.0.4");
-        return content;
     }
 
     private static Uri GroupUrl(Uri gateway, int group) => GroupingKey.GroupUrl(gateway, Job, Instance(group));
@@ -240,7 +240,8 @@ internal static class FleetCapacity
     private static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
 
     private sealed record Row(
-        int Groups, int Shards, string Mode, Cadence Cadence, PushOutcome Pushes, IReadOnlyList<(double Seconds, long Bytes)> Scrapes, double Resident, double Cores, double OwnCores, string Load)
+        int Groups, int Shards, string Mode, string Format, Cadence Cadence, PushOutcome Pushes, IReadOnlyList<(double Seconds, long Bytes)> Scrapes,
+        double Resident, double Cores, double OwnCores, double CpuMsPerPush, string Load)
     {
         public string Markdown()
         {
@@ -250,7 +251,7 @@ internal static class FleetCapacity
                 : string.Create(CultureInfo.InvariantCulture, $"{seconds[(seconds.Length - 1) / 2]:F3} / {seconds[^1]:F3} s");
             var size = Scrapes.Count == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{Scrapes.Max(s => s.Bytes) / 1048576.0:F1} MiB");
             return string.Create(CultureInfo.InvariantCulture,
-                $"| {Groups:N0} | {Shards} | {Mode} | {Cadence.Name} | {Pushes.OfferedPerSecond:F0} / {Pushes.DonePerSecond:F0} | {Milliseconds(Pushes.Percentile(0.50))} | {Milliseconds(Pushes.Percentile(0.99))} | {Milliseconds(Pushes.Max)} | {Pushes.SlowerThanAppTimeout} / {Pushes.Errors} / {Pushes.NotDone} | {scrape} | {size} | {MiB(Resident)} | {Cores:F2} / {OwnCores:F2} cores | {Load} |");
+                $"| {Groups:N0} | {Shards} | {Mode} | {Format} | {Cadence.Name} | {Pushes.OfferedPerSecond:F0} / {Pushes.DonePerSecond:F0} | {Milliseconds(Pushes.Percentile(0.50))} | {Milliseconds(Pushes.Percentile(0.99))} | {Milliseconds(Pushes.Max)} | {Pushes.SlowerThanAppTimeout} / {Pushes.Errors} / {Pushes.NotDone} | {scrape} | {size} | {MiB(Resident)} | {Cores:F2} / {OwnCores:F2} cores | {CpuMsPerPush:F2} ms | {Load} |");
         }
     }
 }

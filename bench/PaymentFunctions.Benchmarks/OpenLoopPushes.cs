@@ -9,7 +9,7 @@ namespace PaymentFunctions.Benchmarks;
 /// a gateway that cannot keep up shows as queueing in the percentiles instead of as a slower offered rate. Pushes not
 /// answered within <see cref="CapacitySettings.Grace"/> after the period are cancelled and count as not done.
 /// </summary>
-internal sealed class OpenLoopPushes(Func<int, Uri> groupUrl, byte[] payload, int concurrency)
+internal sealed class OpenLoopPushes(Func<int, Uri> groupUrl, PushFormat payload, int concurrency)
 {
     public async Task<PushOutcome> RunAsync(int groups, Cadence cadence, TimeSpan period, int seed)
     {
@@ -31,8 +31,7 @@ internal sealed class OpenLoopPushes(Func<int, Uri> groupUrl, byte[] payload, in
         {
             try
             {
-                using var content = new ByteArrayContent(payload);
-                content.Headers.ContentType = MediaTypeHeaderValue.Parse("text/plain; version=0.0.4");
+                using var content = payload.Content();
                 using var response = await http.PutAsync(groupUrl(schedule[index].Group), content, end.Token);
                 var now = clock.Elapsed;
                 completedAt[index] = now;
@@ -120,6 +119,9 @@ internal sealed class PushOutcome(int offered, int doneInPeriod, int errors, Tim
     public double OfferedPerSecond => offered / period.TotalSeconds;
 
     public double DonePerSecond => doneInPeriod / period.TotalSeconds;
+
+    /// <summary>Pushes answered, whenever (the period's and the grace's).</summary>
+    public int Answered => _sorted.Length - NotDone;
 
     /// <summary>Nearest-rank percentile in ms (infinity when that push was not done).</summary>
     public double Percentile(double p) => _sorted.Length == 0
