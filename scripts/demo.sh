@@ -4,7 +4,7 @@
 #   scripts/demo.sh                        starts a Pushgateway on a free 127.0.0.1 port (installing it if needed) and stops it after
 #   PUSHGATEWAY_URL=http://host:9091 scripts/demo.sh   uses a gateway that is already running
 #   KEEP_PUSHGATEWAY=1 scripts/demo.sh     leaves the started gateway running, to look at it in a browser
-#   scripts/demo.sh --fleet                a fleet of short-lived instances (issue 9) sharded over two Pushgateways (issue 10),
+#   scripts/demo.sh --fleet                a fleet of short-lived instances sharded over two Pushgateways,
 #                                          scraped by a real Prometheus on a free 127.0.0.1 port (the repository's prometheus.yml
 #                                          and rules, 1 s intervals); prints each check's true value beside Prometheus' answer
 set -euo pipefail
@@ -16,6 +16,11 @@ if [ "${1:-}" = "--fleet" ]; then
 fi
 
 scripts/install-prerequisites.sh
+
+# The binaries the tests run: Debian 13's Pushgateway 1.11 and Prometheus 2.53 (install-prerequisites.sh put them in
+# .tools/debian13), the nearest to what compose and Bicep ship; PUSHGATEWAY_BIN and PROMETHEUS_BIN override them.
+pushgateway_bin="${PUSHGATEWAY_BIN:-.tools/debian13/usr/bin/prometheus-pushgateway}"
+prometheus_bin="${PROMETHEUS_BIN:-.tools/debian13/usr/bin/prometheus}"
 
 gateway_pid=""
 shard_pid=""
@@ -46,7 +51,7 @@ if [ -z "${PUSHGATEWAY_URL:-}" ]; then
   log="$(mktemp -t pushgateway.XXXXXX.log)"
   # Debian's build persists to a machine-wide file by default; this throw-away gateway keeps nothing. It runs as
   # shipped (docker-compose.yml, infra/app/pushgateway.bicep): without the per-push consistency check.
-  prometheus-pushgateway --web.listen-address="127.0.0.1:${port}" --persistence.file= --push.disable-consistency-check >"$log" 2>&1 &
+  "$pushgateway_bin" --web.listen-address="127.0.0.1:${port}" --persistence.file= --push.disable-consistency-check >"$log" 2>&1 &
   gateway_pid=$!
   PUSHGATEWAY_URL="http://127.0.0.1:${port}"
   wait_ready "The Pushgateway" "$PUSHGATEWAY_URL" "$gateway_pid" "$log"
@@ -57,7 +62,7 @@ if [ -n "$fleet" ] && [ -n "$gateway_pid" ]; then
   # A second shard: the fleet's instances spread over both by instance id (MetricPush__Url lists both).
   shard_port="$(free_port)"
   shard_log="$(mktemp -t pushgateway-shard.XXXXXX.log)"
-  prometheus-pushgateway --web.listen-address="127.0.0.1:${shard_port}" --persistence.file= --push.disable-consistency-check >"$shard_log" 2>&1 &
+  "$pushgateway_bin" --web.listen-address="127.0.0.1:${shard_port}" --persistence.file= --push.disable-consistency-check >"$shard_log" 2>&1 &
   shard_pid=$!
   wait_ready "The second Pushgateway" "http://127.0.0.1:${shard_port}" "$shard_pid" "$shard_log"
   PUSHGATEWAY_URL="${PUSHGATEWAY_URL},http://127.0.0.1:${shard_port}"
@@ -71,7 +76,9 @@ if [ -n "$fleet" ]; then
   dotnet build src/PaymentFunctions.Demo -c Release --no-restore --verbosity quiet
   dotnet run --project src/PaymentFunctions.Demo --no-build -c Release -- \
     --render-prometheus-config deploy/prometheus/prometheus.yml "$(echo "$PUSHGATEWAY_URL" | sed -E 's#(^|,)[a-z]+://#\1#g; s#/(,|$)#\1#g')" 1 "${prometheus_dir}/prometheus.yml"
-  prometheus --config.file="${prometheus_dir}/prometheus.yml" --storage.tsdb.path="${prometheus_dir}/data" \
+  # As every shipped Prometheus: a 0 at each series' created time, so a new instance counts from its first scrape.
+  "$prometheus_bin" --config.file="${prometheus_dir}/prometheus.yml" --storage.tsdb.path="${prometheus_dir}/data" \
+    --enable-feature=created-timestamp-zero-ingestion \
     --web.listen-address="127.0.0.1:${prometheus_port}" >"${prometheus_dir}/prometheus.log" 2>&1 &
   prometheus_pid=$!
   PROMETHEUS_URL="http://127.0.0.1:${prometheus_port}"

@@ -47,8 +47,8 @@ public sealed class MetricPushOptions
     /// rise to a series' first sample unless the scraper stores a 0 at its created timestamp. Every shipped Prometheus
     /// does (<c>--enable-feature=created-timestamp-zero-ingestion</c>, with protobuf pushes through the shipped Pushgateway
     /// 1.11), so the default is 0: values go out at once. Set it to at least the scrape interval plus a margin (20 with
-    /// the shipped 15 s) when the scraper or the gateway lacks created timestamps: a Prometheus without the feature, an
-    /// older Pushgateway (1.5.1 drops the field), <see cref="Format"/> <c>text</c>. The final push at shutdown always carries every value.
+    /// the shipped 15 s) when the scraper or the gateway lacks created timestamps: a Prometheus without the feature (Debian
+    /// 12's 2.42 lacks it), a scraper that asks for text, <see cref="Format"/> <c>text</c>. The final push at shutdown always carries every value.
     /// </summary>
     public double FirstValuesDelaySeconds { get; set; }
 

@@ -6,8 +6,8 @@ using PaymentFunctions.Metrics.Exposition;
 
 namespace PaymentFunctions.Testing;
 
-/// <summary>A series' created timestamp as a push or a protobuf scrape carries it.</summary>
-public sealed record CreatedSeries(string Family, IReadOnlyDictionary<string, string> Labels, DateTimeOffset Created);
+/// <summary>A counter, histogram or summary series and its created timestamp as a push or a protobuf scrape carries it (null: none).</summary>
+public sealed record CreatedSeries(string Family, IReadOnlyDictionary<string, string> Labels, DateTimeOffset? Created);
 
 /// <summary>
 /// Reads what a push sends or a gateway serves, in either format the app pushes: gzip undone, a delimited protobuf body
@@ -88,7 +88,7 @@ public static class PushedBody
         return text.ToString();
     }
 
-    /// <summary>Every series of a delimited protobuf body that carries a created timestamp.</summary>
+    /// <summary>Every counter, histogram and summary series of a delimited protobuf body, with its created timestamp if it has one.</summary>
     public static IReadOnlyList<CreatedSeries> CreatedTimestamps(byte[] protobuf)
     {
         var created = new List<CreatedSeries>();
@@ -96,10 +96,10 @@ public static class PushedBody
         {
             foreach (var metric in family.Metric)
             {
-                var timestamp = metric.Counter?.CreatedTimestamp ?? metric.Histogram?.CreatedTimestamp ?? metric.Summary?.CreatedTimestamp;
-                if (timestamp is not null)
+                if (family.Type is MetricType.Counter or MetricType.Histogram or MetricType.Summary)
                 {
-                    created.Add(new CreatedSeries(family.Name, metric.Label.ToDictionary(l => l.Name, l => l.Value), timestamp.ToDateTimeOffset()));
+                    var timestamp = metric.Counter?.CreatedTimestamp ?? metric.Histogram?.CreatedTimestamp ?? metric.Summary?.CreatedTimestamp;
+                    created.Add(new CreatedSeries(family.Name, metric.Label.ToDictionary(l => l.Name, l => l.Value), timestamp?.ToDateTimeOffset()));
                 }
             }
         }

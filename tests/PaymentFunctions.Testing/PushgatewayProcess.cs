@@ -24,8 +24,9 @@ public sealed class PushgatewayProcess : ExternalProcess
         OnFreePortAsync(port => StartAsync(port, extraArguments));
 
     /// <summary>
-    /// Starts the machine's own Debian 12 Pushgateway 1.5.1: it predates created timestamps (it drops the pushed field,
-    /// as a user's older gateway would), and it answers a push the consistency check refuses with 400, where Debian 13's
+    /// Starts the machine's own Debian 12 Pushgateway 1.5.1, as a user's older gateway: it predates created timestamps
+    /// (yet serves a pushed one back to a protobuf scrape, as a field it keeps without knowing it), and it answers a push
+    /// the consistency check refuses with 400, where Debian 13's
     /// 1.11.0 drops the connection (its handler panics while logging the refusal; the shipped gateways run without the check).
     /// </summary>
     public static Task<PushgatewayProcess> StartDebian12Async(params string[] extraArguments) =>

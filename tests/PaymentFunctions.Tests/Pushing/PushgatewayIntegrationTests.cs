@@ -77,6 +77,40 @@ public sealed class PushgatewayIntegrationTests
         await host.StopAsync();
     }
 
+    [Fact]
+    public async Task Both_gateways_serve_every_counter_and_histogram_back_with_the_instance_start_as_created_time()
+    {
+        await using var shipped = await PushgatewayProcess.StartAsync();
+        await using var debian12 = await PushgatewayProcess.StartDebian12Async();
+        foreach (var gateway in new[] { shipped, debian12 })
+        {
+            using var host = BuildHost(gateway.Url.ToString(), instance: "it-created", failureRate: "0");
+            await host.StartAsync();
+            var response = await PostAsync(host.Services, """{"orderId":"o","userId":"u","amount":10,"currency":"USD"}""");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await host.StopAsync(); // the final push
+        }
+
+        // Debian 12's 1.5.1 predates the field, yet serves it back the same: Go's protobuf keeps fields it does not know.
+        // What lacks created timestamps is a text push, or a Prometheus without created-timestamp-zero-ingestion.
+        foreach (var gateway in new[] { shipped, debian12 })
+        {
+            var served = await PushedBody.ScrapeProtobufAsync(gateway.Url);
+            var created = PushedBody.CreatedTimestamps(served).Where(c => c.Labels.GetValueOrDefault("instance") == "it-created").ToList();
+            var text = PrometheusText.Parse(PushedBody.ToText(served));
+            var start = text.Value("process_start_time_seconds", ("instance", "it-created"));
+
+            // Every counter (each named *_total) and histogram (one *_count each) series of the group carries the start
+            // time, to the millisecond: the app created them all at start-up, the payment's among them.
+            var ofGroup = text.Samples.Where(s => s.Labels.GetValueOrDefault("instance") == "it-created").ToList();
+            Assert.Equal(ofGroup.Count(s => s.Name.EndsWith("_total", StringComparison.Ordinal) || s.Name.EndsWith("_count", StringComparison.Ordinal)), created.Count);
+            Assert.True(created.Count >= 40, $"{created.Count} counter and histogram series");
+            Assert.All(created, c => Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(start * 1000)), c.Created));
+            Assert.Contains(created, c => c.Family == "payment_requests_total" && c.Labels["status"] == "success" && c.Labels["user_tier"] == "standard");
+            Assert.Contains(created, c => c.Family == "payment_duration_seconds");
+        }
+    }
+
     private static IHost BuildHost(string gatewayUrl, string instance, string failureRate)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
