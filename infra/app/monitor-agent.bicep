@@ -107,6 +107,9 @@ resource agent 'Microsoft.App/containerApps@2025-01-01' = {
             '--agent'
             // Write-ahead log only, on the container's own disk: what is not yet sent is lost with the replica.
             '--storage.agent.path=/prometheus'
+            // A 0 at each series' created time (the app pushes protobuf with created timestamps), so a new instance's
+            // counts reach increase() within one scrape; it also makes Prometheus prefer the protobuf scrape protocol.
+            '--enable-feature=created-timestamp-zero-ingestion'
           ]
           // As the self-hosted Prometheus: enough for tens of instances; at 1,000 see docs/metrics-backends.md.
           resources: {

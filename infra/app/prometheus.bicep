@@ -134,6 +134,9 @@ resource prometheus 'Microsoft.App/containerApps@2025-01-01' = {
             '--storage.tsdb.path=/prometheus'
             '--storage.tsdb.retention.time=${retentionTime}'
             '--storage.tsdb.retention.size=1GB'
+            // A 0 at each series' created time (the app pushes protobuf with created timestamps), so a new instance's
+            // counts reach increase() within one scrape; it also makes Prometheus prefer the protobuf scrape protocol.
+            '--enable-feature=created-timestamp-zero-ingestion'
           ]
           resources: {
             cpu: json('0.5')

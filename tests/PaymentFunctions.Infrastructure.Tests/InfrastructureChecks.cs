@@ -34,6 +34,9 @@ public static partial class InfrastructureChecks
     /// <summary>The Pushgateway flag that makes a push cost O(its own payload) instead of O(everything held).</summary>
     public const string DisableConsistencyCheck = "--push.disable-consistency-check";
 
+    /// <summary>Every Prometheus deployed (self-hosted and the agent) stores a 0 at each pushed series' created time.</summary>
+    public const string CreatedTimestampZeroIngestion = "--enable-feature=created-timestamp-zero-ingestion";
+
     /// <summary>The Pushgateway's size for its shard of 250 busy instances (one vCPU: push p99 about 20 ms, measured; docs/scale.md).</summary>
     public const double PushgatewayMinimumCores = 1;
 
@@ -387,8 +390,11 @@ public static partial class InfrastructureChecks
         // Prometheus scrapes the Pushgateway over https with honor_labels; neither TSDB nor SQLite sits on Azure Files.
         var prometheus = apps.Where(a => Args(a.Resource).Any(arg => arg.Contains("--storage.tsdb.path=", StringComparison.Ordinal))).ToList();
         Expect(findings, ContainerApps, prometheus.Count == 1, $"expected one Prometheus container app, found {prometheus.Count}");
-        foreach (var (template, _) in prometheus)
+        foreach (var (template, app) in prometheus)
         {
+            // The app pushes created timestamps; without the flag a new instance's first values are lost to increase().
+            Expect(findings, ContainerApps, Args(app).Contains(CreatedTimestampZeroIngestion),
+                $"the Prometheus container does not run with {CreatedTimestampZeroIngestion} (a new instance's first counts never reach increase())");
             var variables = template.Template.TryGetProperty("variables", out var vars) ? vars.GetRawText() : "";
             Expect(findings, ContainerApps, variables.Contains("honor_labels: true", StringComparison.Ordinal) && variables.Contains("scheme: https", StringComparison.Ordinal),
                 "the Prometheus config does not scrape with honor_labels: true over https");

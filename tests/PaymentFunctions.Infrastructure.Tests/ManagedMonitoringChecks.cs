@@ -86,6 +86,8 @@ public static partial class InfrastructureChecks
         var args = Args(agent).ToList();
         Expect(findings, ManagedPrometheus, args.Any(a => a.StartsWith("--storage.agent.path=", StringComparison.Ordinal)) && !args.Any(a => a.StartsWith("--storage.tsdb.path", StringComparison.Ordinal)),
             "the Prometheus agent does not keep only a write-ahead log (--storage.agent.path, no TSDB)");
+        Expect(findings, ManagedPrometheus, args.Contains(CreatedTimestampZeroIngestion),
+            $"the Prometheus agent does not run with {CreatedTimestampZeroIngestion} (a new instance's first counts never reach increase())");
 
         var config = Variables(template).FirstOrDefault(v => v.Contains("remote_write:", StringComparison.Ordinal)) ?? "";
         var remoteWrite = config.Contains("remote_write:", StringComparison.Ordinal) ? config[config.IndexOf("remote_write:", StringComparison.Ordinal)..] : "";

@@ -36,6 +36,8 @@ public sealed class MutatedInfrastructure : IDisposable
         new("prometheus-scrapes-one-shard", "main.bicep", "pushgatewayFqdns: pushgateway.outputs.fqdns", "pushgatewayFqdns: [pushgateway.outputs.fqdns[0]]", InfrastructureChecks.ContainerApps),
         new("function-app-pushes-to-one-shard", "main.bicep", "pushgatewayUrl: join(pushgateway.outputs.urls, ',')", "pushgatewayUrl: pushgateway.outputs.urls[0]", InfrastructureChecks.PushgatewayUrl),
         new("pushgateway-consistency-check", "app/pushgateway.bicep", "            '--push.disable-consistency-check'\n", "", InfrastructureChecks.ContainerApps),
+        new("prometheus-without-created-timestamps", "app/prometheus.bicep", "            '--enable-feature=created-timestamp-zero-ingestion'\n", "", InfrastructureChecks.ContainerApps),
+        new("agent-without-created-timestamps", "app/monitor-agent.bicep", "            '--enable-feature=created-timestamp-zero-ingestion'\n", "", InfrastructureChecks.ManagedPrometheus),
         new("pushgateway-threads-from-host", "app/pushgateway.bicep", "              value: '1'\n", "              value: '4'\n", InfrastructureChecks.ContainerApps),
         new("pushgateway-undersized", "app/pushgateway.bicep", "cpu: json('1.0')\n            memory: '2Gi'", "cpu: json('0.25')\n            memory: '0.5Gi'",
             InfrastructureChecks.ContainerApps),

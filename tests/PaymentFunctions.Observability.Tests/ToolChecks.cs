@@ -25,9 +25,13 @@ public sealed class ToolChecks
             new Dictionary<string, string?> { ["GRAFANA_ADMIN_PASSWORD"] = "compose-config-check-only" });
 
     [Fact]
-    public async Task The_compose_pushgateway_runs_without_the_per_push_consistency_check()
+    public async Task The_compose_pushgateway_runs_without_the_per_push_consistency_check() =>
+        // With the check a push costs O(everything the gateway holds); 1,000 instances need it off.
+        Assert.Contains("--push.disable-consistency-check", await ComposeCommandAsync("pushgateway"));
+
+    /// <summary>What docker-compose resolves, not the file's text: a service's command as its container gets it.</summary>
+    private static async Task<List<string?>> ComposeCommandAsync(string service)
     {
-        // What docker-compose resolves, not the file's text: the pushgateway service's command as the container gets it.
         var (exitCode, output) = await Repository.RunAsync(
             "docker-compose",
             ["-f", "docker-compose.yml", "config"],
@@ -36,10 +40,15 @@ public sealed class ToolChecks
         var yaml = new YamlStream();
         yaml.Load(new StringReader(output[output.IndexOf("services:", StringComparison.Ordinal)..]));
         var services = (YamlMappingNode)((YamlMappingNode)yaml.Documents[0].RootNode).Children["services"];
-        var command = (YamlSequenceNode)((YamlMappingNode)services.Children["pushgateway"]).Children["command"];
+        var command = (YamlSequenceNode)((YamlMappingNode)services.Children[service]).Children["command"];
+        return [.. command.Children.Select(c => ((YamlScalarNode)c).Value)];
+    }
 
-        // Issue 10: with the check a push costs O(everything the gateway holds); 1,000 instances need it off.
-        Assert.Contains("--push.disable-consistency-check", command.Children.Select(c => ((YamlScalarNode)c).Value));
+    [Fact]
+    public async Task The_compose_prometheus_stores_a_zero_at_each_created_timestamp()
+    {
+        // The app pushes protobuf with created timestamps; without the flag a new instance's first counts are lost.
+        Assert.Contains(Testing.PrometheusProcess.CreatedTimestampZeroIngestion, await ComposeCommandAsync("prometheus"));
     }
 
     [Fact]
