@@ -18,7 +18,7 @@ internal sealed record Cadence(string Name, TimeSpan Every)
 /// <summary>
 /// Settings of the capacity run: <c>capacity [--dry] [--seconds S] [--cadence busy|idle|both] [--consistency on|off|both]
 /// [--shards K[,K...]] [--scrape-every S] [--concurrency N] [--gomaxprocs N] [--own-cores] [--format F[,F...]|all] [groups...]</c>.
-/// <c>--format</c> names the push encodings to measure: text, protobuf, protobuf-gzip (the shipped default), or all. <c>--shards 2</c>
+/// <c>--format</c> names the push encodings to measure: text, protobuf (the shipped default), protobuf-gzip, or all. <c>--shards 2</c>
 /// spreads the groups over two gateways by the app's own shard choice (<c>MetricPush__Url</c> listing two gateways).
 /// Scrapes run every quarter of the period unless <c>--scrape-every</c> says otherwise (0: none during the period).
 /// <c>--gomaxprocs N</c> gives each gateway N Go threads (<c>GOMAXPROCS</c>; default: the environment's, else Go's
@@ -42,8 +42,8 @@ internal sealed record CapacitySettings(
     /// <summary>Each gateway pinned to a core of its own, this process to the rest.</summary>
     public bool OwnCores { get; init; }
 
-    /// <summary>The push encodings measured (<see cref="PushFormat"/>); the shipped protobuf-gzip unless <c>--format</c> says otherwise.</summary>
-    public IReadOnlyList<string> Formats { get; init; } = [PushFormat.ProtobufGzip];
+    /// <summary>The push encodings measured (<see cref="PushFormat"/>); the shipped protobuf unless <c>--format</c> says otherwise.</summary>
+    public IReadOnlyList<string> Formats { get; init; } = [PushFormat.Protobuf];
 
     /// <summary>How long pushes still queued or in flight after the period may take before they count as not done.</summary>
     public static TimeSpan Grace { get; } = TimeSpan.FromSeconds(5);
@@ -69,7 +69,7 @@ internal sealed record CapacitySettings(
         var dry = false;
         int? goMaxProcs = null;
         var ownCores = false;
-        IReadOnlyList<string> formats = [PushFormat.ProtobufGzip];
+        IReadOnlyList<string> formats = [PushFormat.Protobuf];
         for (var i = 0; i < args.Count; i++)
         {
             switch (args[i])

@@ -9,6 +9,7 @@ namespace PaymentFunctions.Benchmarks;
 /// dotnet run -c Release --project bench/PaymentFunctions.Benchmarks -- latency [invocations]     p50/p99 under gateway faults
 /// dotnet run -c Release --project bench/PaymentFunctions.Benchmarks -- series [groups]            what each instance costs Prometheus
 /// dotnet run -c Release --project bench/PaymentFunctions.Benchmarks -- capacity [groups...]       instances one Pushgateway carries
+/// dotnet run -c Release --project bench/PaymentFunctions.Benchmarks -- first-count                 a new instance's delay to the dashboard
 /// </summary>
 public static class BenchmarkProgram
 {
@@ -22,6 +23,11 @@ public static class BenchmarkProgram
         if (args.Length > 0 && args[0] == "series")
         {
             return await SeriesChurn.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000);
+        }
+
+        if (args.Length > 0 && args[0] == "first-count")
+        {
+            return await FirstCountDelay.RunAsync(args[1..]);
         }
 
         if (args.Length > 0 && args[0] == "capacity")

@@ -7,7 +7,7 @@ namespace PaymentFunctions.Benchmarks;
 
 /// <summary>
 /// One way to encode an instance's push, as the app's push client sends it: the text exposition, protobuf with created
-/// timestamps (<see cref="ProtobufExposition"/>), or protobuf gzip-compressed (the shipped default).
+/// timestamps (<see cref="ProtobufExposition"/>, the shipped default), or protobuf gzip-compressed (<c>MetricPush__Gzip</c>).
 /// </summary>
 internal sealed record PushFormat(string Name, byte[] Body, string ContentType, bool Gzip)
 {

@@ -83,6 +83,10 @@ public sealed class FleetPlan
         return intervals < 1 ? LifetimeClass.BelowOneInterval : intervals < 2 ? LifetimeClass.OneToTwoIntervals : LifetimeClass.TwoIntervalsOrMore;
     }
 
+    /// <summary>A plan of given instances (for measurements that need a schedule of their own), in start order.</summary>
+    public static FleetPlan Of(FleetPlanOptions options, IEnumerable<PlannedInstance> instances) =>
+        new(options, [.. instances.OrderBy(i => i.StartOffset)]);
+
     public static FleetPlan Create(FleetPlanOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

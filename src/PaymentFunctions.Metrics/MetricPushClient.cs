@@ -10,7 +10,7 @@ namespace PaymentFunctions.Metrics;
 /// <summary>
 /// The app's single push path: serialises the registry and PUTs it to the instance's group, so series that left the
 /// registry leave the gateway too. By default the push is protobuf (<see cref="ProtobufExposition"/>) with every
-/// counter, histogram and summary carrying its created timestamp, gzip-compressed; <see cref="MetricPushOptions.Format"/>
+/// counter, histogram and summary carrying its created timestamp (gzip-compressed with <see cref="MetricPushOptions.Gzip"/>); <see cref="MetricPushOptions.Format"/>
 /// <c>text</c> pushes prometheus-net's text exposition instead. Every attempt re-serialises the registry (a retry
 /// carries the newest values), is bounded by <see cref="MetricPushOptions.TimeoutSeconds"/>, and failed attempts are
 /// retried with exponential, jittered backoff by a Polly pipeline.
