@@ -26,29 +26,18 @@ public sealed class PushgatewayProcess : ExternalProcess
     /// <summary>
     /// Starts the machine's own Debian 12 Pushgateway 1.5.1, as a user's older gateway: it predates created timestamps
     /// (yet serves a pushed one back to a protobuf scrape, as a field it keeps without knowing it), and it answers a push
-    /// the consistency check refuses with 400, where Debian 13's
-    /// 1.11.0 drops the connection (its handler panics while logging the refusal; the shipped gateways run without the check).
+    /// the consistency check refuses with 400, where Debian 13's 1.11.0 drops the connection (its handler panics while
+    /// logging the refusal; the shipped gateways run without the check).
     /// </summary>
     public static Task<PushgatewayProcess> StartDebian12Async(params string[] extraArguments) =>
-        OnFreePortAsync(async port =>
-        {
-            var gateway = new PushgatewayProcess(port, Arguments(port, extraArguments), executable: Tools.OnPath("prometheus-pushgateway"));
-            try
-            {
-                await gateway.WaitUntilReadyAsync(new Uri(gateway.Url, "/-/ready"), TimeSpan.FromSeconds(30));
-                return gateway;
-            }
-            catch
-            {
-                await gateway.DisposeAsync();
-                throw;
-            }
-        });
+        OnFreePortAsync(port => StartOnPortAsync(Tools.OnPath("prometheus-pushgateway"), port, extraArguments));
 
     /// <summary>Starts a gateway on a given port (to restart one in place) and waits until it is ready.</summary>
-    public static async Task<PushgatewayProcess> StartAsync(int port, params string[] extraArguments)
+    public static Task<PushgatewayProcess> StartAsync(int port, params string[] extraArguments) => StartOnPortAsync(null, port, extraArguments);
+
+    private static async Task<PushgatewayProcess> StartOnPortAsync(string? executable, int port, string[] extraArguments)
     {
-        var gateway = new PushgatewayProcess(port, Arguments(port, extraArguments));
+        var gateway = new PushgatewayProcess(port, Arguments(port, extraArguments), executable: executable);
         try
         {
             await gateway.WaitUntilReadyAsync(new Uri(gateway.Url, "/-/ready"), TimeSpan.FromSeconds(30));
