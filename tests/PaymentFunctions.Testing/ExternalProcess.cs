@@ -31,16 +31,40 @@ public class ExternalProcess : IAsyncDisposable
 
     /// <param name="watchedParent">The process whose death kills this one (the test host; another in the watchdog's own test).</param>
     protected ExternalProcess(string executable, IEnumerable<string> arguments, int watchedParent)
+        : this(executable, arguments, watchedParent, null, null)
+    {
+    }
+
+    /// <summary>With environment variables (null removes one) and a working directory.</summary>
+    protected ExternalProcess(string executable, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory)
+        : this(executable, arguments, Environment.ProcessId, environment, workingDirectory)
+    {
+    }
+
+    private ExternalProcess(string executable, IEnumerable<string> arguments, int watchedParent, IReadOnlyDictionary<string, string?>? environment, string? workingDirectory)
     {
         var start = new ProcessStartInfo(FindExecutable(executable))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? string.Empty,
         };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
         }
 
         _process = new Process { StartInfo = start };

@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Text.Json;
+using PaymentFunctions.Testing;
+
+namespace PaymentFunctions.Observability.Tests;
+
+/// <summary>A test that needs the real Functions host: skipped, with the reason, where none is found.</summary>
+public sealed class HostFactAttribute : FactAttribute
+{
+    public HostFactAttribute()
+    {
+        if (FunctionsHostProcess.MissingReason is { Length: > 0 } reason)
+        {
+            Skip = reason;
+        }
+    }
+}
+
+/// <summary>
+/// One real Functions host running the app, pushing to a real Pushgateway, shared by the tests of
+/// <see cref="FunctionsHostTests"/>: standard and basic payments succeed, premium ones are declined (402), the system
+/// metrics timer fires every second.
+/// </summary>
+public sealed class HostedApp : IAsyncLifetime
+{
+    public const string Instance = "host-tests";
+
+    public PushgatewayProcess Gateway { get; private set; } = null!;
+
+    public FunctionsHostProcess Host { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        if (FunctionsHostProcess.MissingReason.Length > 0)
+        {
+            return;
+        }
+
+        Gateway = await PushgatewayProcess.StartAsync();
+        Host = await FunctionsHostProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["MetricPush__Url"] = Gateway.Url.ToString(),
+            ["MetricPush__Instance"] = Instance,
+            ["MetricPush__FirstValuesDelaySeconds"] = "0",
+            ["SystemMetricsSchedule"] = "*/1 * * * * *",
+            ["MetricJanitorSchedule"] = "0 0 0 1 1 *",
+            ["SimulatedGateway__FailureRate"] = "0",
+            ["SimulatedGateway__PremiumFailureRate"] = "1",
+            ["SimulatedGateway__TimeoutShare"] = "0",
+            ["SimulatedGateway__LatencyScale"] = "0.1",
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Host is not null)
+        {
+            await Host.DisposeAsync();
+        }
+
+        if (Gateway is not null)
+        {
+            await Gateway.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>
+/// The app under the real Functions host, through HTTP with a function key, as <c>func start</c> and Azure run it:
+/// the seed's payments and the error statuses with their bodies, 401 without a key, the timer's system metrics and
+/// the final push after SIGTERM reaching a real Pushgateway. The in-process tests stay the fast net.
+/// </summary>
+public sealed class FunctionsHostTests(HostedApp app) : IClassFixture<HostedApp>
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    [HostFact]
+    public async Task Without_a_function_key_the_host_answers_401_and_runs_nothing()
+    {
+        var (status, _, body) = await app.Host.PostPaymentAsync("""{"orderId":"o","userId":"u","amount":50,"currency":"USD"}""", withKey: false);
+
+        Assert.Equal(401, status);
+        Assert.Equal(string.Empty, body);
+    }
+
+    [HostFact]
+    public async Task The_seed_payments_succeed_or_are_declined_with_their_bodies_and_reach_the_gateway()
+    {
+        string[] seed =
+        [
+            """{"orderId":"order_1","userId":"user_123","amount":50.0,"currency":"USD","userTier":"standard","paymentMethod":"credit_card"}""",
+            """{"orderId":"order_2","userId":"user_456","amount":150.0,"currency":"USD","userTier":"premium","paymentMethod":"paypal"}""",
+            """{"orderId":"order_3","userId":"user_789","amount":1200.0,"currency":"USD","userTier":"standard","paymentMethod":"credit_card"}""",
+            """{"orderId":"order_4","userId":"user_321","amount":25.0,"currency":"USD","userTier":"basic","paymentMethod":"debit_card"}""",
+            """{"orderId":"order_5","userId":"user_654","amount":500.0,"currency":"USD","userTier":"premium","paymentMethod":"apple_pay"}""",
+        ];
+
+        var results = new List<(int Status, string? ContentType, string Body)>();
+        foreach (var payment in seed)
+        {
+            results.Add(await app.Host.PostPaymentAsync(payment));
+        }
+
+        Assert.Equal([200, 402, 200, 200, 402], results.Select(r => r.Status));
+        foreach (var (_, contentType, body) in results.Where(r => r.Status == 200))
+        {
+            Assert.Equal("application/json", contentType);
+            using var json = JsonDocument.Parse(body);
+            Assert.Equal("success", json.RootElement.GetProperty("status").GetString());
+            Assert.Matches("^txn_[0-9a-f]{16}$", json.RootElement.GetProperty("transactionId").GetString());
+        }
+
+        foreach (var (_, contentType, body) in results.Where(r => r.Status == 402))
+        {
+            Assert.Equal("application/problem+json", contentType);
+            using var json = JsonDocument.Parse(body);
+            Assert.Equal("urn:payment-functions:problem:payment-declined", json.RootElement.GetProperty("type").GetString());
+            Assert.Equal(402, json.RootElement.GetProperty("status").GetInt32());
+            Assert.Equal("InvalidPaymentMethodException", json.RootElement.GetProperty("errorType").GetString());
+        }
+
+        var text = await app.Gateway.ScrapeUntilAsync(
+            t => t.Sum("payment_requests_total", ("instance", HostedApp.Instance)) >= 5, Deadline, "the gateway holds the five payments");
+        Assert.Equal(3, text.Sum("payment_requests_total", ("instance", HostedApp.Instance), ("status", "success")));
+        Assert.Equal(2, text.Sum("payment_requests_total", ("instance", HostedApp.Instance), ("status", "failed")));
+    }
+
+    [HostFact]
+    public async Task Invalid_input_is_a_400_problem_naming_every_bad_field_and_counted_as_a_client_error()
+    {
+        var (status, contentType, body) = await app.Host.PostPaymentAsync("""{"orderId":"o1"}""");
+
+        Assert.Equal(400, status);
+        Assert.Equal("application/problem+json", contentType);
+        using var json = JsonDocument.Parse(body);
+        Assert.Equal("urn:payment-functions:problem:validation", json.RootElement.GetProperty("type").GetString());
+        Assert.Equal("Invalid field(s): userId, amount, currency.", json.RootElement.GetProperty("detail").GetString());
+        Assert.Equal(["amount", "currency", "userId"], json.RootElement.GetProperty("errors").EnumerateObject().Select(p => p.Name).Order());
+        await app.Gateway.ScrapeUntilAsync(
+            t => t.ValueOrZero("function_invocations_total", ("instance", HostedApp.Instance), ("function", "ProcessPayment"), ("outcome", "client_error")) >= 1,
+            Deadline, "the gateway counts the 400 as a client_error invocation");
+    }
+
+    [HostFact]
+    public async Task The_timer_samples_system_metrics_into_the_gateway()
+    {
+        var text = await app.Gateway.ScrapeUntilAsync(
+            t => t.ValueOrZero("memory_usage_bytes", ("instance", HostedApp.Instance), ("type", "total")) > 0
+                && t.ValueOrZero("function_invocations_total", ("instance", HostedApp.Instance), ("function", "SampleSystemMetrics"), ("outcome", "success")) >= 2,
+            Deadline, "the system metrics timer fired twice and its samples reached the gateway");
+        Assert.True(text.Value("memory_usage_bytes", ("instance", HostedApp.Instance), ("type", "used")) > 0);
+    }
+
+    [HostFact]
+    public async Task After_SIGTERM_the_final_push_lands_within_the_workers_grace_with_every_count()
+    {
+        await using var gateway = await PushgatewayProcess.StartAsync();
+        var host = await FunctionsHostProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["MetricPush__Url"] = gateway.Url.ToString(),
+            ["MetricPush__Instance"] = "host-stopping",
+            ["MetricPush__IntervalSeconds"] = "3600",
+            ["MetricPush__MinIntervalSeconds"] = "3600",
+            ["SystemMetricsSchedule"] = "0 0 0 1 1 *",
+            ["MetricJanitorSchedule"] = "0 0 0 1 1 *",
+            ["SimulatedGateway__FailureRate"] = "1",
+            ["SimulatedGateway__PremiumFailureRate"] = "0",
+            ["SimulatedGateway__TimeoutShare"] = "1",
+            ["SimulatedGateway__LatencyScale"] = "0",
+        });
+        await using (host)
+        {
+            // A push at most once an hour: the first invocation's push goes out, the second's waits for the final push.
+            Assert.Equal(200, (await host.PostPaymentAsync("""{"orderId":"a","userId":"u","amount":50,"currency":"USD","userTier":"premium"}""")).Status);
+            await gateway.ScrapeUntilAsync(t => t.ValueOrZero("payment_requests_total", ("instance", "host-stopping"), ("status", "success"), ("user_tier", "premium")) == 1,
+                Deadline, "the first push landed");
+            var (status, contentType, body) = await host.PostPaymentAsync("""{"orderId":"b","userId":"u","amount":50,"currency":"USD","userTier":"standard"}""");
+            Assert.Equal((504, "application/problem+json"), (status, contentType));
+            Assert.Contains("\"errorType\":\"GatewayTimeoutException\"", body, StringComparison.Ordinal);
+
+            // SIGTERM: the host asks the worker to stop; the final push must land inside the worker's grace.
+            var stopping = Stopwatch.StartNew();
+            await host.StopGracefullyAsync(TimeSpan.FromSeconds(20));
+            Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(15), $"the host took {stopping.Elapsed} to stop");
+        }
+
+        var text = await gateway.ScrapeAsync();
+        Assert.Equal(1, text.Value("payment_requests_total", ("instance", "host-stopping"), ("status", "failed"), ("user_tier", "standard"), ("gateway", "stripe")));
+        Assert.True(text.Value("metric_push_final_timestamp_seconds", ("instance", "host-stopping")) > 0, "the final push marks itself");
+    }
+}
