@@ -188,4 +188,58 @@ public sealed class FunctionsHostTests(HostedApp app) : IClassFixture<HostedApp>
         Assert.Equal(1, text.Value("payment_requests_total", ("instance", "host-stopping"), ("status", "failed"), ("user_tier", "standard"), ("gateway", "stripe")));
         Assert.True(text.Value("metric_push_final_timestamp_seconds", ("instance", "host-stopping")) > 0, "the final push marks itself");
     }
+
+    [HostFact]
+    public async Task A_gateway_that_goes_down_and_back_is_one_warning_and_one_recovery_line_in_the_hosts_output()
+    {
+        var gateway = await PushgatewayProcess.StartAsync();
+        var port = gateway.Port;
+        await using var host = await FunctionsHostProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["MetricPush__Url"] = gateway.Url.ToString(),
+            ["MetricPush__Instance"] = "host-flaky",
+            ["MetricPush__MinIntervalSeconds"] = "0.1",
+            ["MetricPush__RetryDelaySeconds"] = "0.05",
+            ["SystemMetricsSchedule"] = "0 0 0 1 1 *",
+            ["MetricJanitorSchedule"] = "0 0 0 1 1 *",
+            ["SimulatedGateway__FailureRate"] = "0",
+            ["SimulatedGateway__PremiumFailureRate"] = "0",
+            ["SimulatedGateway__LatencyScale"] = "0",
+        });
+        const string Payment = """{"orderId":"o","userId":"u","amount":50,"currency":"USD"}""";
+        const string Failing = "Metric pushes to " + "{0}" + " are failing";
+        var groupUrl = $"{gateway.Url}metrics/job/payment-functions/instance/host-flaky";
+        Assert.Equal(200, (await host.PostPaymentAsync(Payment)).Status);
+        await gateway.ScrapeUntilAsync(t => t.Sum("payment_requests_total", ("instance", "host-flaky")) == 1, Deadline, "the first push landed");
+
+        await gateway.DisposeAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            // An invocation never waits for a push: with the gateway refusing connections it answers at once.
+            var invocation = Stopwatch.StartNew();
+            Assert.Equal(200, (await host.PostPaymentAsync(Payment)).Status);
+            Assert.True(invocation.Elapsed < TimeSpan.FromSeconds(2), $"an invocation took {invocation.Elapsed} with the gateway down");
+            await Poll.UntilAsync(() => host.Output.Contains(string.Format(System.Globalization.CultureInfo.InvariantCulture, Failing, groupUrl), StringComparison.Ordinal),
+                Deadline, "the host's output has the push-failure warning");
+        }
+
+        await using var restarted = await PushgatewayProcess.StartAsync(port);
+        Assert.Equal(200, (await host.PostPaymentAsync(Payment)).Status);
+        await restarted.ScrapeUntilAsync(t => t.Sum("payment_requests_total", ("instance", "host-flaky")) == 5, Deadline, "every count reached the restarted gateway");
+        await Poll.UntilAsync(() => host.Output.Contains($"Metric pushes to {groupUrl} succeed again", StringComparison.Ordinal), Deadline, "the recovery line");
+
+        Assert.Equal(1, Occurrences(host.Output, string.Format(System.Globalization.CultureInfo.InvariantCulture, Failing, groupUrl)));
+        Assert.Equal(1, Occurrences(host.Output, $"Metric pushes to {groupUrl} succeed again"));
+    }
+
+    private static int Occurrences(string text, string line)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(line, StringComparison.Ordinal); at >= 0; at = text.IndexOf(line, at + line.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
 }
