@@ -232,6 +232,42 @@ public sealed class FunctionsHostTests(HostedApp app) : IClassFixture<HostedApp>
         Assert.Equal(1, Occurrences(host.Output, $"Metric pushes to {groupUrl} succeed again"));
     }
 
+    [HostFact]
+    public async Task The_janitor_timer_deletes_a_silent_group_of_the_job_and_leaves_its_own_and_other_jobs()
+    {
+        await using var gateway = await PushgatewayProcess.StartAsync();
+        using var http = new HttpClient();
+        foreach (var (job, instance) in new[] { ("payment-functions", "silent"), ("other-job", "silent") })
+        {
+            using var content = new StringContent("janitor_probe 1\n", System.Text.Encoding.UTF8, "text/plain");
+            (await http.PutAsync(new Uri(gateway.Url, $"/metrics/job/{job}/instance/{instance}"), content)).EnsureSuccessStatusCode();
+        }
+
+        // A TTL of 1.2 s (three push intervals of 0.4 s; the setting asks for less); the janitor runs every second.
+        await using var host = await FunctionsHostProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["MetricPush__Url"] = gateway.Url.ToString(),
+            ["MetricPush__Instance"] = "host-janitor",
+            ["MetricPush__IntervalSeconds"] = "0.4",
+            ["MetricPush__MinIntervalSeconds"] = "0.1",
+            ["MetricPush__GroupTtlMinutes"] = "0.001",
+            ["SystemMetricsSchedule"] = "0 0 0 1 1 *",
+            ["MetricJanitorSchedule"] = "*/1 * * * * *",
+        });
+
+        var text = await gateway.ScrapeUntilAsync(
+            t => !HasGroup(t, "payment-functions", "silent") && HasGroup(t, "payment-functions", "host-janitor"),
+            Deadline, "the janitor deleted the silent group of the job");
+        Assert.True(HasGroup(text, "other-job", "silent"), "another job's group is never touched");
+        await gateway.ScrapeUntilAsync(
+            t => t.ValueOrZero("function_invocations_total", ("instance", "host-janitor"), ("function", "ExpireStaleMetricGroups"), ("outcome", "success")) >= 1
+                && HasGroup(t, "payment-functions", "host-janitor"),
+            Deadline, "the janitor's invocations are counted and its own group stays");
+    }
+
+    private static bool HasGroup(PrometheusText text, string job, string instance) =>
+        text.Find("push_time_seconds", ("job", job), ("instance", instance)).Any();
+
     private static int Occurrences(string text, string line)
     {
         var count = 0;
