@@ -4,6 +4,8 @@
 #   scripts/demo.sh                        starts a Pushgateway on a free 127.0.0.1 port (installing it if needed) and stops it after
 #   PUSHGATEWAY_URL=http://host:9091 scripts/demo.sh   uses a gateway that is already running
 #   KEEP_PUSHGATEWAY=1 scripts/demo.sh     leaves the started gateway running, to look at it in a browser
+#   scripts/demo.sh --host                 the same five payments as HTTP requests to the app under the real Functions host
+#                                          (../shared/functions-host, or FUNCTIONS_HOST_DIR holding run.sh and the host tarball)
 #   scripts/demo.sh --fleet                a fleet of short-lived instances sharded over two Pushgateways,
 #                                          scraped by a real Prometheus on a free 127.0.0.1 port (the repository's prometheus.yml
 #                                          and rules, 1 s intervals); prints each check's true value beside Prometheus' answer
@@ -11,9 +13,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 fleet=""
-if [ "${1:-}" = "--fleet" ]; then
-  fleet=1
-fi
+hosted=""
+case "${1:-}" in
+  --fleet) fleet=1 ;;
+  --host) hosted=1 ;;
+  "") ;;
+  -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "demo.sh: unknown argument '$1' (expected --host or --fleet; --help for usage)" >&2; exit 2 ;;
+esac
 
 scripts/install-prerequisites.sh
 
@@ -26,7 +33,11 @@ gateway_pid=""
 shard_pid=""
 prometheus_pid=""
 prometheus_dir=""
+host_pid=""
+host_dir=""
 cleanup() {
+  if [ -n "$host_pid" ]; then kill -TERM "$host_pid" 2>/dev/null || true; wait "$host_pid" 2>/dev/null || true; fi
+  if [ -n "$host_dir" ]; then rm -rf "$host_dir"; fi
   if [ -n "$prometheus_pid" ]; then kill "$prometheus_pid" 2>/dev/null || true; wait "$prometheus_pid" 2>/dev/null || true; fi
   if [ -n "$prometheus_dir" ]; then rm -rf "$prometheus_dir"; fi
   if [ -n "$shard_pid" ]; then kill "$shard_pid" 2>/dev/null || true; wait "$shard_pid" 2>/dev/null || true; fi
@@ -87,6 +98,46 @@ if [ -n "$fleet" ]; then
   PUSHGATEWAY_URL="${PUSHGATEWAY_URL}" PROMETHEUS_URL="${PROMETHEUS_URL}" \
     dotnet run --project src/PaymentFunctions.Demo --no-build -c Release -- --fleet
   echo "Stopping the Prometheus this script started."
+elif [ -n "$hosted" ]; then
+  functions_host="${FUNCTIONS_HOST_DIR:-../shared/functions-host}"
+  tarball="$(ls "$functions_host"/host-*.tar.gz 2>/dev/null | head -n 1 || true)"
+  if [ ! -x "$functions_host/run.sh" ] || [ -z "$tarball" ]; then
+    echo "--host needs the Functions host: $functions_host holds no run.sh and host-*.tar.gz (set FUNCTIONS_HOST_DIR)." >&2
+    exit 2
+  fi
+  dotnet build src/PaymentFunctions -c Release --no-restore --verbosity quiet
+  host_dir="$(mktemp -d -t functions-host.XXXXXX)"
+  tar -xzf "$tarball" -C "$host_dir"
+  host_port="$(free_port)"
+  instance="demo-host-$$"
+  MetricPush__Url="${PUSHGATEWAY_URL}" MetricPush__Instance="$instance" SystemMetricsSchedule='*/5 * * * * *' MetricJanitorSchedule='0 */5 * * * *' \
+    "$functions_host/run.sh" "$host_dir/release" src/PaymentFunctions/bin/Release/net10.0 "$host_port" "$host_dir/state" >"$host_dir/host.log" 2>&1 &
+  host_pid=$!
+  for _ in $(seq 1 600); do
+    [ -s "$host_dir/state/master.key" ] && break
+    kill -0 "$host_pid" 2>/dev/null || { echo "The Functions host did not start:"; cat "$host_dir/host.log"; exit 1; }
+    sleep 0.1
+  done
+  [ -s "$host_dir/state/master.key" ] || { echo "The Functions host did not answer within 60 s:"; cat "$host_dir/host.log"; exit 1; }
+  echo "Started the Functions host at http://127.0.0.1:${host_port} (pid ${host_pid}); POST /api/payments with its key."
+  key="$(cat "$host_dir/state/master.key")"
+  succeeded=0
+  for payment in \
+    '{"orderId":"order_1","userId":"user_123","amount":50.0,"currency":"USD","userTier":"standard","paymentMethod":"credit_card"}' \
+    '{"orderId":"order_2","userId":"user_456","amount":150.0,"currency":"USD","userTier":"premium","paymentMethod":"paypal"}' \
+    '{"orderId":"order_3","userId":"user_789","amount":1200.0,"currency":"USD","userTier":"standard","paymentMethod":"credit_card"}' \
+    '{"orderId":"order_4","userId":"user_321","amount":25.0,"currency":"USD","userTier":"basic","paymentMethod":"debit_card"}' \
+    '{"orderId":"order_5","userId":"user_654","amount":500.0,"currency":"USD","userTier":"premium","paymentMethod":"apple_pay"}'; do
+    answer="$(curl -s -m 30 -w ' HTTP %{http_code}' -H "x-functions-key: $key" -H 'Content-Type: application/json' -d "$payment" "http://127.0.0.1:${host_port}/api/payments")"
+    echo "${payment:12:7}: ${answer}"
+    case "$answer" in *"HTTP 200") succeeded=$((succeeded + 1)) ;; esac
+  done
+  echo "${succeeded} of 5 payments succeeded. Stopping the host (SIGTERM): the worker makes its final push."
+  kill -TERM "$host_pid"; wait "$host_pid" 2>/dev/null || true; host_pid=""
+  echo "The Pushgateway now holds for instance ${instance}:"
+  lines="$(curl -fsS "${PUSHGATEWAY_URL%/}/metrics" | grep -E "^(payment_requests_total|errors_total|metric_push_final_timestamp_seconds|push_time_seconds)\{.*instance=\"${instance}\"" || true)"
+  echo "$lines" | sed 's/^/  /'
+  case "$lines" in *metric_push_final_timestamp_seconds*) ;; *) echo "The final push did not arrive at the Pushgateway."; exit 1 ;; esac
 else
   MetricPush__Url="${PUSHGATEWAY_URL}" dotnet run --project src/PaymentFunctions.Demo --no-restore -c Release
 fi
