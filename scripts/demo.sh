@@ -18,7 +18,7 @@ case "${1:-}" in
   --fleet) fleet=1 ;;
   --host) hosted=1 ;;
   "") ;;
-  -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "demo.sh: unknown argument '$1' (expected --host or --fleet; --help for usage)" >&2; exit 2 ;;
 esac
 
