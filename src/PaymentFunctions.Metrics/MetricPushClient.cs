@@ -89,7 +89,17 @@ internal sealed class MetricPushClient
                 // Refused as protobuf: the same values as text tell a gateway that cannot read protobuf from a push it
                 // refuses whatever its format (an inconsistent metric, say), which stays on protobuf.
                 var refusal = $"HTTP {(int)response.StatusCode}: {await ReadReasonAsync(response, cancellationToken).ConfigureAwait(false)}";
-                var asText = await ExecuteAsync(text: true).ConfigureAwait(false);
+                HttpResponseMessage asText;
+                try
+                {
+                    asText = await ExecuteAsync(text: true).ConfigureAwait(false);
+                }
+                catch
+                {
+                    response.Dispose();
+                    throw;
+                }
+
                 if (asText.IsSuccessStatusCode)
                 {
                     _text = true;
