@@ -233,6 +233,34 @@ public sealed class FunctionsHostTests(HostedApp app) : IClassFixture<HostedApp>
     }
 
     [HostFact]
+    public async Task With_a_gateway_that_never_answers_invocations_answer_at_once_and_the_push_times_out()
+    {
+        await using var blackhole = FaultyListener.Blackhole();
+        await using var host = await FunctionsHostProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["MetricPush__Url"] = blackhole.Url.ToString(),
+            ["MetricPush__Instance"] = "host-blackhole",
+            ["MetricPush__TimeoutSeconds"] = "3",
+            ["MetricPush__MaxRetryAttempts"] = "0",
+            ["SystemMetricsSchedule"] = "0 0 0 1 1 *",
+            ["MetricJanitorSchedule"] = "0 0 0 1 1 *",
+            ["SimulatedGateway__FailureRate"] = "0",
+            ["SimulatedGateway__PremiumFailureRate"] = "0",
+            ["SimulatedGateway__LatencyScale"] = "0",
+        });
+        for (var i = 0; i < 3; i++)
+        {
+            var invocation = Stopwatch.StartNew();
+            Assert.Equal(200, (await host.PostPaymentAsync("""{"orderId":"o","userId":"u","amount":50,"currency":"USD"}""")).Status);
+            // Below the push timeout: an invocation that waited for its push would take at least 3 s.
+            Assert.True(invocation.Elapsed < TimeSpan.FromSeconds(2), $"an invocation took {invocation.Elapsed} with the gateway hanging");
+        }
+
+        await Poll.UntilAsync(() => host.Output.Contains("are failing (timeout after 1 attempts: no answer within the push timeout)", StringComparison.Ordinal),
+            Deadline, "the push times out and the host's output says so");
+    }
+
+    [HostFact]
     public async Task The_janitor_timer_deletes_a_silent_group_of_the_job_and_leaves_its_own_and_other_jobs()
     {
         await using var gateway = await PushgatewayProcess.StartAsync();
