@@ -117,7 +117,7 @@ internal sealed class MetricPushClient
             {
                 return response.IsSuccessStatusCode
                     ? PushOutcome.Succeeded(attempts) with { Warning = warning ?? _encodingWarning.Take() }
-                    : PushOutcome.Failed(attempts, PushTelemetryHandler.ReasonFor(response.StatusCode), $"HTTP {(int)response.StatusCode}") with { Warning = _encodingWarning.Take() };
+                    : PushOutcome.Failed(attempts, PushTelemetryHandler.ReasonFor(response.StatusCode), $"HTTP {(int)response.StatusCode}") with { Warning = _encodingWarning.Take(), Overloaded = IsOverload(response.StatusCode) };
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -126,7 +126,7 @@ internal sealed class MetricPushClient
         }
         catch (TimeoutRejectedException)
         {
-            return PushOutcome.Failed(attempts, "timeout", "no answer within the push timeout") with { Warning = _encodingWarning.Take() };
+            return PushOutcome.Failed(attempts, "timeout", "no answer within the push timeout") with { Warning = _encodingWarning.Take(), Overloaded = true };
         }
         catch (HttpRequestException ex)
         {
@@ -216,16 +216,23 @@ internal sealed class MetricPushClient
         public string? Take() => Interlocked.Exchange(ref _text, null);
     }
 
+    /// <summary>Statuses of a gateway (or the ingress before it) that is overloaded: the pacer backs off (<see cref="PushPacer"/>).</summary>
+    private static bool IsOverload(HttpStatusCode status) =>
+        status is HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
+
     private static bool IsTransient(HttpStatusCode status) =>
         (int)status >= 500 || status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
 }
 
 /// <summary>
-/// What became of one push (all its attempts): success, or the failure reason of the last attempt; and a warning to log
-/// once, when the push changed how pushes are encoded.
+/// What became of one push (all its attempts): success, or the failure reason of the last attempt; a warning to log
+/// once, when the push changed how pushes are encoded; and whether the failure says the gateway is overloaded (a
+/// timeout, HTTP 429, 502, 503 or 504).
 /// </summary>
 internal readonly record struct PushOutcome(bool Success, int Attempts, string? Reason, string? Detail, string? Warning = null)
 {
+    public bool Overloaded { get; init; }
+
     public static PushOutcome Succeeded(int attempts) => new(true, attempts, null, null);
 
     public static PushOutcome Failed(int attempts, string reason, string detail) => new(false, attempts, reason, detail);

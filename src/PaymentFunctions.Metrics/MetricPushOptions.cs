@@ -65,6 +65,20 @@ public sealed class MetricPushOptions
     /// </summary>
     public bool Gzip { get; set; }
 
+    /// <summary>
+    /// Seconds above which a push that landed (retries included) counts as the gateway being overloaded, like a timeout or
+    /// an HTTP 429 or 503: the instance then stretches the time between its pushes (back-pressure, <see cref="PushPacer"/>).
+    /// A healthy gateway answers within tens of milliseconds (docs/scale.md).
+    /// </summary>
+    public double SlowPushSeconds { get; set; } = 0.5;
+
+    /// <summary>
+    /// Longest time between two pushes while the gateway is overloaded, in seconds: the back-off doubles the interval up
+    /// to this, and takes it back step by step as pushes are fast again. Keep it at most half the freshness window of the
+    /// rules (30 s), so a live instance never drops off the live panels while it backs off.
+    /// </summary>
+    public double MaxBackoffSeconds { get; set; } = 15;
+
     /// <summary>Retries of a failed push attempt (connection error, timeout, 5xx, 408, 429) before the push is given up.</summary>
     public int MaxRetryAttempts { get; set; } = 2;
 
@@ -88,6 +102,9 @@ public sealed class MetricPushOptions
 
     /// <summary>The minimum interval in force: never longer than the interval itself.</summary>
     internal TimeSpan EffectiveMinInterval => TimeSpan.FromSeconds(Math.Min(MinIntervalSeconds, IntervalSeconds));
+
+    /// <summary>The longest stretched interval: never below the minimum interval.</summary>
+    internal TimeSpan EffectiveMaxBackoff => TimeSpan.FromSeconds(Math.Max(MaxBackoffSeconds, EffectiveMinInterval.TotalSeconds));
 
     internal TimeSpan FirstValuesDelay => TimeSpan.FromSeconds(FirstValuesDelaySeconds);
 

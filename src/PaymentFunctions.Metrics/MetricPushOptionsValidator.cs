@@ -84,6 +84,16 @@ internal sealed class MetricPushOptionsValidator : IValidateOptions<MetricPushOp
             failures.Add($"{Prefix}Format must be '{MetricPushOptions.ProtobufFormat}' (the default: created timestamps) or '{MetricPushOptions.TextFormat}'.");
         }
 
+        if (!(options.SlowPushSeconds is > 0 and <= 60))
+        {
+            failures.Add($"{Prefix}SlowPushSeconds must be a number of seconds between 0 and 60 (a push slower than this backs the instance off).");
+        }
+
+        if (!(options.MaxBackoffSeconds is >= 0 and <= 3600))
+        {
+            failures.Add($"{Prefix}MaxBackoffSeconds must be a number of seconds between 0 and 3600 (at most 15, half the rules' freshness window, keeps a backing-off instance on the live panels).");
+        }
+
         if (options.MaxRetryAttempts is < 0 or > 10)
         {
             failures.Add($"{Prefix}MaxRetryAttempts must be a whole number between 0 and 10.");

@@ -42,6 +42,7 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
     });
 
     private readonly SemaphoreSlim _pushGate = new(1, 1);
+    private readonly PushPacer _pacer;
     private readonly CancellationTokenSource _stopping = new();
     private Task _loop = Task.CompletedTask;
     private long _lastPushStarted;
@@ -88,6 +89,7 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
         }
 
         _client = new MetricPushClient(httpClient, metrics, _settings, timeProvider);
+        _pacer = new PushPacer(_settings.EffectiveMinInterval, _settings.EffectiveMaxBackoff, TimeSpan.FromSeconds(_settings.SlowPushSeconds));
     }
 
     /// <summary>The URL the registry is pushed to, once started with a Pushgateway configured; null when pushing is disabled.</summary>
@@ -98,6 +100,9 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
 
     /// <summary>The index of the Pushgateway this instance pushes to among the configured shards (0 with one gateway).</summary>
     internal int Shard { get; private set; }
+
+    /// <summary>The least time between two pushes now: the configured minimum, or more while the gateway is overloaded.</summary>
+    internal TimeSpan PushInterval => _pacer.Interval;
 
     /// <summary>Pushes completed since start, successful or not (for tests and diagnostics).</summary>
     public int CompletedPushes => Volatile.Read(ref _completedPushes);
@@ -194,8 +199,7 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
 
     private async Task RunAsync(CancellationToken stopping)
     {
-        var interval = TimeSpan.FromSeconds(_settings.IntervalSeconds);
-        var minInterval = _settings.EffectiveMinInterval;
+        var idleInterval = TimeSpan.FromSeconds(_settings.IntervalSeconds);
 
         // Alongside the pushes, not before them: a shard that does not answer must not delay this instance's zero push.
         var leaving = LeaveOtherShardsAsync(stopping);
@@ -203,7 +207,9 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
         {
             while (!stopping.IsCancellationRequested)
             {
-                await WaitForRequestAsync(UntilNextPush(interval), stopping).ConfigureAwait(false);
+                // Back-pressure: while the gateway is overloaded both the idle and the busy pace stretch.
+                var minInterval = _pacer.Interval;
+                await WaitForRequestAsync(UntilNextPush(idleInterval > minInterval ? idleInterval : minInterval), stopping).ConfigureAwait(false);
 
                 var sinceLast = _timeProvider.GetElapsedTime(Interlocked.Read(ref _lastPushStarted));
                 if (sinceLast < minInterval)
@@ -299,9 +305,11 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
         await _pushGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            Interlocked.Exchange(ref _lastPushStarted, _timeProvider.GetTimestamp());
+            var started = _timeProvider.GetTimestamp();
+            Interlocked.Exchange(ref _lastPushStarted, started);
             var hold = !final && IsHolding();
             var outcome = await _client.PushAsync(groupUrl, hold, cancellationToken).ConfigureAwait(false);
+            Pace(outcome, _timeProvider.GetElapsedTime(started));
             if (hold && outcome.Success && _releaseAt == Holding)
             {
                 // The zero push is in the gateway now; one scrape interval later Prometheus has it.
@@ -315,6 +323,19 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
         {
             Interlocked.Increment(ref _completedPushes);
             _pushGate.Release();
+        }
+    }
+
+    private void Pace(PushOutcome outcome, TimeSpan took)
+    {
+        switch (_pacer.Observe(outcome.Overloaded, took))
+        {
+            case PaceChange.Stretched:
+                LogBackingOff(_logger, GroupUrl!, outcome.Success ? $"a push took {took.TotalSeconds:F2} s" : $"{outcome.Reason}: {outcome.Detail}", _pacer.Interval.TotalSeconds, _settings.EffectiveMaxBackoff.TotalSeconds);
+                break;
+            case PaceChange.Recovered:
+                LogBackOffEnded(_logger, GroupUrl!, _pacer.Interval.TotalSeconds);
+                break;
         }
     }
 
@@ -387,6 +408,12 @@ public sealed partial class MetricPushService : IHostedService, IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Metric pushes to {GroupUrl} succeed again")]
     private static partial void LogPushRecovered(ILogger logger, Uri groupUrl);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The Pushgateway {GroupUrl} is overloaded ({Cause}): pushing at most every {IntervalSeconds} s, stretching up to {MaxSeconds} s while it lasts; values accumulate and none is lost")]
+    private static partial void LogBackingOff(ILogger logger, Uri groupUrl, string cause, double intervalSeconds, double maxSeconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The Pushgateway {GroupUrl} keeps up again: pushing at most every {IntervalSeconds} s")]
+    private static partial void LogBackOffEnded(ILogger logger, Uri groupUrl, double intervalSeconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Final metric push abandoned: the shutdown deadline of {DeadlineSeconds} s passed")]
     private static partial void LogFinalPushAbandoned(ILogger logger, double deadlineSeconds);

@@ -29,8 +29,8 @@ internal sealed class WatchedClock() : FakeTimeProvider(new DateTimeOffset(2026,
 }
 
 /// <summary>
-/// Stands in for a Pushgateway: records every push (with the fake time it arrived and its body) and answers 200, or
-/// holds a push until the test releases it.
+/// Stands in for a Pushgateway: records every push (with the fake time it arrived and its body) and answers 200 (or
+/// <see cref="Status"/>), holds a push until the test releases it, or takes <see cref="Takes"/> of fake time to answer.
 /// </summary>
 internal sealed class RecordingGateway(TimeProvider clock) : HttpMessageHandler
 {
@@ -45,6 +45,12 @@ internal sealed class RecordingGateway(TimeProvider clock) : HttpMessageHandler
         [.. _requests.Where(r => r.Method == HttpMethod.Put).Select(r => (r.At, PrometheusText.Parse(r.Body)))];
 
     public int PushCount => _requests.Count(r => r.Method == HttpMethod.Put);
+
+    /// <summary>The status every push gets from now on.</summary>
+    public HttpStatusCode Status { get; set; } = HttpStatusCode.OK;
+
+    /// <summary>How long every push takes from now on, on the fake clock (which it advances): a slow gateway.</summary>
+    public TimeSpan Takes { get; set; }
 
     /// <summary>The next pushes wait until <see cref="Release"/>.</summary>
     public void Hold() => _hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -63,6 +69,11 @@ internal sealed class RecordingGateway(TimeProvider clock) : HttpMessageHandler
             await hold.Task.WaitAsync(cancellationToken);
         }
 
-        return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(string.Empty) };
+        if (request.Method == HttpMethod.Put && Takes > TimeSpan.Zero)
+        {
+            ((FakeTimeProvider)clock).Advance(Takes);
+        }
+
+        return new HttpResponseMessage(request.Method == HttpMethod.Put ? Status : HttpStatusCode.OK) { Content = new StringContent(string.Empty) };
     }
 }
