@@ -100,6 +100,23 @@ public sealed class MetricPushOptions
     /// </summary>
     public double GroupTtlMinutes { get; set; } = 15;
 
+    /// <summary>
+    /// Seconds after its final push at which the janitor deletes the group of an instance that stopped gracefully (its
+    /// final push set <c>metric_push_final_timestamp_seconds</c>). The default, 330, is the 5-minute window over which the
+    /// shipped rules and panels take <c>rate()</c> plus two 15 s scrape intervals: by then Prometheus has scraped the
+    /// final values and no 5-minute window still holds a change of them, so the deletion changes no query result. A
+    /// group deleted sooner ends its series while a window still holds their rise, and <c>rate()</c> extrapolates an
+    /// ended series by half a scrape interval: the fleet's rates would read high (docs/fleet.md). A silent group (no final
+    /// push) keeps <see cref="GroupTtlMinutes"/>.
+    /// </summary>
+    public double FinishedGroupRetentionSeconds { get; set; } = 330;
+
+    /// <summary>
+    /// As <see cref="FinishedGroupRetentionSeconds"/>, for a finished group that counted push failures: the push-failure
+    /// rule (<c>instance:metric_push_failures:increase10m</c>) looks back 10 minutes, so 630 s (10 minutes and two scrapes).
+    /// </summary>
+    public double FailedGroupRetentionSeconds { get; set; } = 630;
+
     /// <summary>The minimum interval in force: never longer than the interval itself.</summary>
     internal TimeSpan EffectiveMinInterval => TimeSpan.FromSeconds(Math.Min(MinIntervalSeconds, IntervalSeconds));
 
@@ -107,6 +124,10 @@ public sealed class MetricPushOptions
     internal TimeSpan EffectiveMaxBackoff => TimeSpan.FromSeconds(Math.Max(MaxBackoffSeconds, EffectiveMinInterval.TotalSeconds));
 
     internal TimeSpan FirstValuesDelay => TimeSpan.FromSeconds(FirstValuesDelaySeconds);
+
+    /// <summary>How long a finished group is kept: never longer than the TTL of a silent one.</summary>
+    internal TimeSpan EffectiveFinishedRetention(bool countedFailures) =>
+        TimeSpan.FromSeconds(Math.Min(countedFailures ? Math.Max(FailedGroupRetentionSeconds, FinishedGroupRetentionSeconds) : FinishedGroupRetentionSeconds, EffectiveGroupTtl.TotalSeconds));
 
     /// <summary>The TTL in force: at least three push intervals, so a live (idle) instance is never expired.</summary>
     internal TimeSpan EffectiveGroupTtl => TimeSpan.FromSeconds(Math.Max(GroupTtlMinutes * 60, 3 * IntervalSeconds));

@@ -114,6 +114,16 @@ internal sealed class MetricPushOptionsValidator : IValidateOptions<MetricPushOp
             failures.Add($"{Prefix}GroupTtlMinutes must be a number of minutes between 0 and 10080.");
         }
 
+        if (!(options.FinishedGroupRetentionSeconds is >= 0 and <= 604800))
+        {
+            failures.Add($"{Prefix}FinishedGroupRetentionSeconds must be a number of seconds between 0 and 604800 (at least the longest rate() window of the rules plus two scrape intervals keeps every query exact).");
+        }
+
+        if (!(options.FailedGroupRetentionSeconds is >= 0 and <= 604800))
+        {
+            failures.Add($"{Prefix}FailedGroupRetentionSeconds must be a number of seconds between 0 and 604800.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -11,6 +11,12 @@ public sealed class PaymentMetrics
 {
     public const string PaymentService = "payment";
 
+    /// <summary>The name of <see cref="PushFailures"/>, which the janitor reads in a group.</summary>
+    internal const string PushFailuresName = "metric_push_failures_total";
+
+    /// <summary>The name of <see cref="PushFinal"/>, which the janitor reads in a group.</summary>
+    internal const string PushFinalName = "metric_push_final_timestamp_seconds";
+
     private static readonly double[] DurationBuckets = [0.1, 0.25, 0.5, 1, 2.5, 5, 10];
     private static readonly double[] AmountBuckets = [1, 10, 50, 100, 500, 1000, 5000];
     private static readonly double[] LatencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -93,7 +99,7 @@ public sealed class PaymentMetrics
             new CounterConfiguration { LabelNames = ["function"] });
 
         PushFailures = factory.CreateCounter(
-            "metric_push_failures_total",
+            PushFailuresName,
             "Failed pushes of this registry to the Pushgateway, by reason.",
             new CounterConfiguration { LabelNames = ["reason"] });
 
@@ -107,7 +113,7 @@ public sealed class PaymentMetrics
             new HistogramConfiguration { Buckets = PushBuckets });
 
         PushFinal = factory.CreateGauge(
-            "metric_push_final_timestamp_seconds",
+            PushFinalName,
             "Unix time at which this instance made its final push at shutdown; 0 while it runs.");
 
         // The standard help text: the Pushgateway exports its own process_start_time_seconds and rewrites (and logs) any other.

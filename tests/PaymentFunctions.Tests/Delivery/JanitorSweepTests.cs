@@ -163,6 +163,48 @@ public sealed class JanitorSweepTests
     }
 
     [Fact]
+    public async Task A_gracefully_stopped_group_goes_once_no_rate_window_holds_its_final_values_a_silent_one_keeps_the_ttl()
+    {
+        var api = new GroupApi();
+        api.Groups[Shard0.Authority] = () => Ok(Finished(
+            (Labels(("job", Job), ("instance", "stopped")), Ago(331), Final: 1, Failures: 0),
+            (Labels(("job", Job), ("instance", "stopped-edge")), Ago(330), Final: 1, Failures: 0),      // exactly the retention: kept
+            (Labels(("job", Job), ("instance", "stopped-failing")), Ago(600), Final: 1, Failures: 2),    // the failure rule's 10 min
+            (Labels(("job", Job), ("instance", "stopped-failed")), Ago(631), Final: 1, Failures: 2),
+            (Labels(("job", Job), ("instance", "silent")), Ago(899), Final: 0, Failures: 0),            // no final push: the TTL
+            (Labels(("job", Job), ("instance", "silent-old")), Ago(901), Final: 0, Failures: 0)));
+        await using var app = await StartAsync(api, Shard0, ("MetricPush:GroupTtlMinutes", "15"));
+
+        var deleted = await Janitor(app).SweepAsync(CancellationToken.None);
+
+        Assert.Equal(3, deleted);
+        Assert.Equal(
+            [
+                $"http://gw-0.test:9091/metrics/job@base64/{B64(Job)}/instance@base64/{B64("stopped")}",
+                $"http://gw-0.test:9091/metrics/job@base64/{B64(Job)}/instance@base64/{B64("stopped-failed")}",
+                $"http://gw-0.test:9091/metrics/job@base64/{B64(Job)}/instance@base64/{B64("silent-old")}",
+            ],
+            api.Deleted);
+        Assert.Equal(
+            [
+                "Deleted finished metric group instance=stopped,job=payment-functions: its instance stopped gracefully 331 s ago, retention 330 s",
+                "Deleted finished metric group instance=stopped-failed,job=payment-functions: its instance stopped gracefully 631 s ago, retention 630 s",
+                "Deleted stale metric group instance=silent-old,job=payment-functions: last pushed 15.0 min ago, TTL 15 min",
+            ],
+            JanitorLogs(app).Select(r => r.Message));
+    }
+
+    [Fact]
+    public async Task A_finished_group_never_outlives_the_ttl()
+    {
+        var api = new GroupApi();
+        api.Groups[Shard0.Authority] = () => Ok(Finished((Labels(("job", Job), ("instance", "stopped-failed")), Ago(61), Final: 1, Failures: 1)));
+        await using var app = await StartAsync(api, Shard0); // TTL 1 min
+
+        Assert.Equal(1, await Janitor(app).SweepAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public async Task With_one_gateway_nothing_is_deleted_at_start()
     {
         var api = new GroupApi();
@@ -230,6 +272,31 @@ public sealed class JanitorSweepTests
                 }
                 : new { labels = g.Labels }),
         });
+
+    /// <summary>As <see cref="Body"/>, each group also carrying its final-push gauge and a push-failure counter.</summary>
+    private static string Finished(params (Dictionary<string, string> Labels, double PushTime, double Final, double Failures)[] groups) =>
+        JsonSerializer.Serialize(new
+        {
+            status = "success",
+            data = groups.Select(g => new Dictionary<string, object>
+            {
+                ["labels"] = g.Labels,
+                ["push_time_seconds"] = Family("GAUGE", g.Labels, g.PushTime),
+                ["metric_push_final_timestamp_seconds"] = Family("GAUGE", g.Labels, g.Final),
+                ["metric_push_failures_total"] = new
+                {
+                    type = "COUNTER",
+                    metrics = new[]
+                    {
+                        new { labels = new Dictionary<string, string>(g.Labels) { ["reason"] = "connection" }, value = "0" },
+                        new { labels = new Dictionary<string, string>(g.Labels) { ["reason"] = "timeout" }, value = g.Failures.ToString(CultureInfo.InvariantCulture) },
+                    },
+                },
+            }),
+        });
+
+    private static object Family(string type, Dictionary<string, string> labels, double value) =>
+        new { type, metrics = new[] { new { labels, value = value.ToString("E9", CultureInfo.InvariantCulture) } } };
 
     private static HttpResponseMessage Ok(string body) => new(HttpStatusCode.OK) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
 
