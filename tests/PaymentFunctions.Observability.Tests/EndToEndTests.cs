@@ -258,7 +258,7 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
                 Expected.Exactly(Quantile95([SamplingSeconds, SamplingSeconds]), ("function", SampleSystemMetrics)),
                 Expected.NotANumber(("function", ExpireStaleMetricGroups)), // created empty by the app, never invoked
             ],
-            ["Cold starts (instances in the gateway)"] =
+            ["Cold starts (instances seen in the last 10 minutes)"] =
             [
                 // One cold start per instance: its first invocation, which was a payment.
                 Expected.Exactly(1, ("function", ProcessPayment)),

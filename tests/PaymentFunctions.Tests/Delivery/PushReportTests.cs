@@ -17,7 +17,7 @@ public sealed class PushReportTests
     [Fact]
     public async Task Failures_warn_once_then_log_at_debug_and_the_recovery_is_logged_once()
     {
-        var answers = new Queue<HttpStatusCode>([HttpStatusCode.OK, HttpStatusCode.ServiceUnavailable, HttpStatusCode.Unauthorized, HttpStatusCode.OK, HttpStatusCode.OK]);
+        var answers = new Queue<HttpStatusCode>([HttpStatusCode.OK, HttpStatusCode.InternalServerError, HttpStatusCode.Unauthorized, HttpStatusCode.OK, HttpStatusCode.OK]);
         var gateway = new Scripted(() => answers.TryDequeue(out var status) ? status : HttpStatusCode.OK); // then the final push at stop
         await using var app = await DeliveryApp.StartAsync(
             [("MetricPush:Url", "http://gw.test:9091"), ("MetricPush:MaxRetryAttempts", "0")],
@@ -38,7 +38,7 @@ public sealed class PushReportTests
         Assert.Equal(
             [
                 (LogLevel.Information, $"Pushing metrics to {Group} (Pushgateway 1 of 1) as protobuf with created timestamps after invocations and every 3600 s, at most once per 0.05 s; counts go out 0 s after the first push, which carries every series at zero"),
-                (LogLevel.Warning, $"Metric pushes to {Group} are failing (server_error after 1 attempts: HTTP 503); values keep accumulating and go out with the next successful push"),
+                (LogLevel.Warning, $"Metric pushes to {Group} are failing (server_error after 1 attempts: HTTP 500); values keep accumulating and go out with the next successful push"),
                 (LogLevel.Debug, "Metric push failed again (unauthorized after 1 attempts: HTTP 401)"),
                 (LogLevel.Information, $"Metric pushes to {Group} succeed again"),
             ],
