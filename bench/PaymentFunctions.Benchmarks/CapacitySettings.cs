@@ -13,11 +13,27 @@ internal sealed record Cadence(string Name, TimeSpan Every)
 
     /// <summary>No invocations: a push every <c>MetricPush__IntervalSeconds</c>.</summary>
     public static Cadence Idle { get; } = new("idle", TimeSpan.FromSeconds(Defaults.IntervalSeconds));
+
+    /// <summary>A push every <paramref name="seconds"/> (the busy cadence a <c>MetricPush__MinIntervalSeconds</c> would give).</summary>
+    public static Cadence OfSeconds(double seconds) => new(string.Create(CultureInfo.InvariantCulture, $"{seconds:0.##} s"), TimeSpan.FromSeconds(seconds));
+
+    /// <summary><c>busy</c>, <c>idle</c>, <c>both</c>, or seconds between pushes, comma-separated (<c>1,2,5</c>).</summary>
+    public static IReadOnlyList<Cadence> ParseList(string value) => value switch
+    {
+        "busy" => [Busy],
+        "idle" => [Idle],
+        "both" => [Busy, Idle],
+        _ when value.Split(',').All(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0) =>
+            [.. value.Split(',').Select(v => OfSeconds(double.Parse(v, CultureInfo.InvariantCulture)))],
+        _ => throw new ArgumentException($"--cadence {value}: expected busy, idle, both or seconds between pushes (1,2,5)."),
+    };
 }
 
 /// <summary>
-/// Settings of the capacity run: <c>capacity [--dry] [--seconds S] [--cadence busy|idle|both] [--consistency on|off|both]
-/// [--shards K[,K...]] [--scrape-every S] [--concurrency N] [--gomaxprocs N] [--own-cores] [--format F[,F...]|all] [groups...]</c>.
+/// Settings of the capacity run: <c>capacity [--dry] [--seconds S] [--cadence busy|idle|both|S[,S...]] [--back-pressure]
+/// [--consistency on|off|both] [--shards K[,K...]] [--scrape-every S] [--concurrency N] [--gomaxprocs N] [--own-cores]
+/// [--format F[,F...]|all] [groups...]</c>. <c>--cadence 1,2,5</c> measures pushes every 1, 2 and 5 s; <c>--back-pressure</c>
+/// runs each cadence a second time closed loop, paced by the app's back-pressure.
 /// <c>--format</c> names the push encodings to measure: text, protobuf (the shipped default), protobuf-gzip, or all. <c>--shards 2</c>
 /// spreads the groups over two gateways by the app's own shard choice (<c>MetricPush__Url</c> listing two gateways).
 /// Scrapes run every quarter of the period unless <c>--scrape-every</c> says otherwise (0: none during the period).
@@ -41,6 +57,9 @@ internal sealed record CapacitySettings(
 
     /// <summary>Each gateway pinned to a core of its own, this process to the rest.</summary>
     public bool OwnCores { get; init; }
+
+    /// <summary>After each open-loop period, the same groups closed loop, paced by the app's back-pressure (<see cref="PacedPushes"/>).</summary>
+    public bool BackPressure { get; init; }
 
     /// <summary>The push encodings measured (<see cref="PushFormat"/>); the shipped protobuf unless <c>--format</c> says otherwise.</summary>
     public IReadOnlyList<string> Formats { get; init; } = [PushFormat.Protobuf];
@@ -69,6 +88,7 @@ internal sealed record CapacitySettings(
         var dry = false;
         int? goMaxProcs = null;
         var ownCores = false;
+        var backPressure = false;
         IReadOnlyList<string> formats = [PushFormat.Protobuf];
         for (var i = 0; i < args.Count; i++)
         {
@@ -118,13 +138,10 @@ internal sealed record CapacitySettings(
                     concurrency = int.Parse(args[++i], CultureInfo.InvariantCulture);
                     break;
                 case "--cadence":
-                    cadences = args[++i] switch
-                    {
-                        "busy" => [Cadence.Busy],
-                        "idle" => [Cadence.Idle],
-                        "both" => [Cadence.Busy, Cadence.Idle],
-                        var other => throw new ArgumentException($"--cadence {other}: expected busy, idle or both."),
-                    };
+                    cadences = Cadence.ParseList(args[++i]);
+                    break;
+                case "--back-pressure":
+                    backPressure = true;
                     break;
                 default:
                     groups.Add(int.Parse(args[i], CultureInfo.InvariantCulture));
@@ -141,6 +158,6 @@ internal sealed record CapacitySettings(
                 $"--own-cores: {settings.Shards.Max()} gateway(s) need {settings.Shards.Max() + 1} cores (one each, one for the load); this machine has {Environment.ProcessorCount}.");
         }
 
-        return settings with { GoMaxProcs = goMaxProcs, OwnCores = ownCores, Formats = dry ? PushFormat.Names : formats };
+        return settings with { GoMaxProcs = goMaxProcs, OwnCores = ownCores, BackPressure = backPressure || dry, Formats = dry ? PushFormat.Names : formats };
     }
 }

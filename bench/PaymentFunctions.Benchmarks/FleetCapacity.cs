@@ -46,6 +46,7 @@ internal static class FleetCapacity
             $"Gateways: GOMAXPROCS {Environment.GetEnvironmentVariable("GOMAXPROCS") ?? "unset (one per core)"}, {(settings.OwnCores ? "each on a core of its own, the load on the cores left" : "sharing every core with the load")}; {Environment.ProcessorCount} cores."));
 
         var rows = new List<Row>();
+        var pacedRows = new List<PacedRow>();
         var loads = new List<string>();
         foreach (var groups in settings.Groups)
         {
@@ -82,11 +83,18 @@ internal static class FleetCapacity
                         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{groups} groups on {shards} gateway(s), consistency check {mode}, {body.Name}: loaded in {loading.TotalSeconds:F1} s"));
 
                         var pushes = new OpenLoopPushes(UrlOf, body, settings.Concurrency);
+                        var paced = new PacedPushes(UrlOf, body, settings.Concurrency);
                         foreach (var cadence in settings.Cadences)
                         {
                             var row = await MeasureAsync(gateways, pushes, groups, mode, cadence, settings, body);
                             rows.Add(row);
                             Console.Error.WriteLine(row.Markdown());
+                            if (settings.BackPressure)
+                            {
+                                var pacedRow = await MeasurePacedAsync(gateways, paced, groups, mode, cadence, settings, body);
+                                pacedRows.Add(pacedRow);
+                                Console.Error.WriteLine(pacedRow.Markdown());
+                            }
                         }
                     }
                     finally
@@ -104,6 +112,17 @@ internal static class FleetCapacity
         Console.WriteLine("| groups | gateways | consistency check | format | cadence | pushes/s offered / done | push p50 | p99 | max | > 3 s / errors / not done | scrape p50 / max (per gateway) | scrape size (largest gateway) | gateways' RSS | CPU gateways / bench | gateway CPU per push | machine load |");
         Console.WriteLine("|---:|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         rows.ForEach(r => Console.WriteLine(r.Markdown()));
+        if (pacedRows.Count > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine("Closed loop, paced by the app's back-pressure (push latency from its start; the second half of the period is the settled fleet):");
+            Console.WriteLine(PacedRow.Header);
+            Console.WriteLine("|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            pacedRows.ForEach(r => Console.WriteLine(r.Markdown()));
+            Console.WriteLine();
+            pacedRows.ForEach(r => Console.WriteLine(BackPressureVerdict(r)));
+        }
+
         Console.WriteLine();
         Console.WriteLine("Loading the groups (4 PUTs in flight) and the gateways' resident memory (summed):");
         Console.WriteLine("| groups | gateways | consistency check | format | load time | RSS empty | RSS loaded | RSS per group |");
@@ -129,6 +148,31 @@ internal static class FleetCapacity
     private static async Task<Row> MeasureAsync(
         List<PushgatewayProcess> gateways, OpenLoopPushes pushes, int groups, string mode, Cadence cadence, CapacitySettings settings, PushFormat body)
     {
+        var (outcome, measured) = await WhileScrapedAsync(gateways, settings, body, () => pushes.RunAsync(groups, cadence, settings.Period, settings.Seed));
+
+        // Per push answered: the gateways' CPU over the period, the scrapes' share included (the same for every format).
+        var cpuPerPush = outcome.Answered == 0 ? double.NaN : measured.GatewayCpuSeconds * 1000 / outcome.Answered;
+        return new Row(groups, gateways.Count, mode, body.Name, cadence, outcome, measured.Scrapes,
+            await SumAsync(gateways, "process_resident_memory_bytes"), measured.Cores, measured.OwnCores, cpuPerPush, LoadAverage());
+    }
+
+    /// <summary>The same groups closed loop, paced by the app's back-pressure; then every group's last push checked in the gateways.</summary>
+    private static async Task<PacedRow> MeasurePacedAsync(
+        List<PushgatewayProcess> gateways, PacedPushes pushes, int groups, string mode, Cadence cadence, CapacitySettings settings, PushFormat body)
+    {
+        var (outcome, measured) = await WhileScrapedAsync(gateways, settings, body, () => pushes.RunAsync(groups, cadence, settings.Period, settings.Seed));
+        var inGateway = await PacedPushes.SequencesAsync(gateways, groups, Instance);
+        var exact = Enumerable.Range(0, groups).Count(g => inGateway[g] == outcome.Accepted[g]);
+        return new PacedRow(gateways.Count, mode, body.Name, outcome, measured, exact, LoadAverage());
+    }
+
+    /// <summary>
+    /// Runs <paramref name="pushes"/> for one period while every gateway is scraped (concurrently, as Prometheus scrapes its
+    /// targets, each at its own offset); the scrapes and the gateways' and this process' CPU over it.
+    /// </summary>
+    private static async Task<(T Outcome, Measured Measured)> WhileScrapedAsync<T>(
+        List<PushgatewayProcess> gateways, CapacitySettings settings, PushFormat body, Func<Task<T>> pushes)
+    {
         foreach (var gateway in gateways)
         {
             await SettleAsync(gateway.Url, body);
@@ -140,24 +184,32 @@ internal static class FleetCapacity
         var probes = gateways.Select((g, k) => new ScrapeProbe(g.Url, settings.ScrapeEvery, settings.ScrapeEvery * k / gateways.Count)).ToList();
         using var stopScraping = new CancellationTokenSource(settings.Period);
         var scraping = settings.ScrapeEvery > TimeSpan.Zero ? Task.WhenAll(probes.Select(p => p.RunAsync(stopScraping.Token))) : Task.CompletedTask;
-        var outcome = await pushes.RunAsync(groups, cadence, settings.Period, settings.Seed);
+        var outcome = await pushes();
         await scraping;
         var gatewayCpu = await SumAsync(gateways, "process_cpu_seconds_total") - cpuBefore;
-        var cores = gatewayCpu / wall.Elapsed.TotalSeconds;
-        var ownCores = (Environment.CpuUsage.TotalTime - ownCpuBefore).TotalSeconds / wall.Elapsed.TotalSeconds;
+        return (outcome, new Measured(
+            [.. probes.SelectMany(p => p.Scrapes)],
+            gatewayCpu,
+            gatewayCpu / wall.Elapsed.TotalSeconds,
+            (Environment.CpuUsage.TotalTime - ownCpuBefore).TotalSeconds / wall.Elapsed.TotalSeconds));
+    }
 
-        // Per push answered: the gateways' CPU over the period, the scrapes' share included (the same for every format).
-        var cpuPerPush = outcome.Answered == 0 ? double.NaN : gatewayCpu * 1000 / outcome.Answered;
-        return new Row(groups, gateways.Count, mode, body.Name, cadence, outcome, [.. probes.SelectMany(p => p.Scrapes)],
-            await SumAsync(gateways, "process_resident_memory_bytes"), cores, ownCores, cpuPerPush, LoadAverage());
+    private static string BackPressureVerdict(PacedRow row)
+    {
+        var bound = new MetricPushOptions().SlowPushSeconds * 1000;
+        var p99 = row.Pushes.SettledPercentile(0.99);
+        var overOffered = row.Pushes.SettledPerSecond < 0.95 * row.Pushes.UnpacedPerSecond;
+        var met = p99 <= bound && row.Exact == row.Pushes.Groups;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"Back-pressure ({row.Pushes.Groups:N0} groups every {row.Pushes.Cadence.Every.TotalSeconds:0.##} s on {row.Shards} gateway(s), {row.Format}): {(met ? "settled" : "NOT settled")}: p99 {Milliseconds(p99)} in the second half against the {Milliseconds(bound)} bound (MetricPush__SlowPushSeconds), {row.Pushes.SettledPerSecond:F0} pushes/s of {row.Pushes.UnpacedPerSecond:F0} offered{(overOffered ? " (shed)" : string.Empty)}, every group's last push in the gateway: {row.Exact:N0} / {row.Pushes.Groups:N0}");
     }
 
     private static string Verdict(string mode, int shards, string format, IEnumerable<Row> rows)
     {
-        var target = rows.FirstOrDefault(r => r.Groups == CapacitySettings.TargetInstances && r.Cadence == Cadence.Busy);
+        var target = rows.FirstOrDefault(r => r.Groups == CapacitySettings.TargetInstances && r.Cadence.Every == Cadence.Busy.Every);
         if (target is null)
         {
-            return $"Target (1,000 instances, busy cadence) on {shards} gateway(s), consistency check {mode}, {format}: not measured in this run.";
+            return $"Target (1,000 instances, busy cadence: a push every {Cadence.Busy.Every.TotalSeconds:0.##} s) on {shards} gateway(s), consistency check {mode}, {format}: not measured in this run.";
         }
 
         var p99 = target.Pushes.Percentile(0.99);
@@ -165,7 +217,7 @@ internal static class FleetCapacity
         var met = p99 <= CapacitySettings.TargetPushP99.TotalMilliseconds && scrape <= CapacitySettings.TargetScrape.TotalSeconds
             && target.Pushes.Errors == 0 && target.Pushes.NotDone == 0;
         return string.Create(CultureInfo.InvariantCulture,
-            $"Target (1,000 instances, busy cadence, push p99 ≤ 50 ms, scrape ≤ 2 s) on {shards} gateway(s), consistency check {mode}, {format}: {(met ? "met" : "NOT met")} (p99 {Milliseconds(p99)}, slowest scrape {scrape:F2} s, {target.Pushes.Errors} errors, {target.Pushes.NotDone} not done)");
+            $"Target (1,000 instances, busy cadence: a push every {Cadence.Busy.Every.TotalSeconds:0.##} s, push p99 ≤ 50 ms, scrape ≤ 2 s) on {shards} gateway(s), consistency check {mode}, {format}: {(met ? "met" : "NOT met")} (p99 {Milliseconds(p99)}, slowest scrape {scrape:F2} s, {target.Pushes.Errors} errors, {target.Pushes.NotDone} not done)");
     }
 
     /// <summary>Pins every thread of a process (those it starts later inherit it) to the listed cores, with <c>taskset -a</c>.</summary>
@@ -238,6 +290,25 @@ internal static class FleetCapacity
 
     /// <summary>The machine's 1-minute load average (other builders share its 2 cores: figures vary with it).</summary>
     private static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
+
+    /// <summary>The scrapes of one period and the CPU used over it.</summary>
+    private sealed record Measured(IReadOnlyList<(double Seconds, long Bytes)> Scrapes, double GatewayCpuSeconds, double Cores, double OwnCores)
+    {
+        public string ScrapeCell()
+        {
+            var seconds = Scrapes.Select(s => s.Seconds).Order().ToArray();
+            return seconds.Length == 0 ? "none" : string.Create(CultureInfo.InvariantCulture, $"{seconds[(seconds.Length - 1) / 2]:F3} / {seconds[^1]:F3} s");
+        }
+    }
+
+    private sealed record PacedRow(int Shards, string Mode, string Format, PacedOutcome Pushes, Measured Measured, int Exact, string Load)
+    {
+        public const string Header =
+            "| groups | gateways | consistency check | format | cadence | pushes/s unpaced / settled | p99 first half | settled p50 | settled p99 | settled max | overloaded (settled) | groups stretched at end / mean interval | last push exact | scrape p50 / max | CPU gateways / bench |";
+
+        public string Markdown() => string.Create(CultureInfo.InvariantCulture,
+            $"| {Pushes.Groups:N0} | {Shards} | {Mode} | {Format} | {Pushes.Cadence.Name} | {Pushes.UnpacedPerSecond:F0} / {Pushes.SettledPerSecond:F0} | {Milliseconds(Pushes.FirstHalfPercentile(0.99))} | {Milliseconds(Pushes.SettledPercentile(0.50))} | {Milliseconds(Pushes.SettledPercentile(0.99))} | {Milliseconds(Pushes.SettledPercentile(1))} | {Pushes.SettledOverloaded:N0} | {Pushes.StretchedAtEnd:N0} / {Pushes.MeanFinalIntervalSeconds:F2} s | {Exact:N0} / {Pushes.Groups:N0} | {Measured.ScrapeCell()} | {Measured.Cores:F2} / {Measured.OwnCores:F2} cores |");
+    }
 
     private sealed record Row(
         int Groups, int Shards, string Mode, string Format, Cadence Cadence, PushOutcome Pushes, IReadOnlyList<(double Seconds, long Bytes)> Scrapes,

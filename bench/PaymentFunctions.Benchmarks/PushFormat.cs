@@ -45,9 +45,12 @@ internal sealed record PushFormat(string Name, byte[] Body, string ContentType, 
     }
 
     /// <summary>A request body of this push (a new one per request: content is disposed with its request).</summary>
-    public ByteArrayContent Content()
+    public ByteArrayContent Content() => Content([]);
+
+    /// <summary>A request body of this push followed by <paramref name="suffix"/>, already in this push's encoding.</summary>
+    public ByteArrayContent Content(byte[] suffix)
     {
-        var content = new ByteArrayContent(Body);
+        var content = new ByteArrayContent(suffix.Length == 0 ? Body : [.. Body, .. suffix]);
         content.Headers.ContentType = MediaTypeHeaderValue.Parse(ContentType);
         if (Gzip)
         {
