@@ -37,7 +37,7 @@ public static partial class InfrastructureChecks
     /// <summary>Every Prometheus deployed (self-hosted and the agent) stores a 0 at each pushed series' created time.</summary>
     public const string CreatedTimestampZeroIngestion = "--enable-feature=created-timestamp-zero-ingestion";
 
-    /// <summary>The Pushgateway's size for its shard of 250 busy instances (one vCPU: push p99 about 20 ms, measured; docs/scale.md).</summary>
+    /// <summary>The Pushgateway's size for its shard of 1,000 busy instances (one vCPU: push p99 20-25 ms, measured; docs/scale.md).</summary>
     public const double PushgatewayMinimumCores = 1;
 
     public const double PushgatewayMinimumGibibytes = 2;
