@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
-using System.Net;
 using System.Text;
 using PaymentFunctions.Metrics;
 
@@ -92,9 +91,7 @@ internal sealed class PacedPushes(Func<int, Uri> groupUrl, PushFormat payload, i
         {
             using var content = payload.Content(Sequence(sequence));
             using var response = await http.PutAsync(url, content, timeout.Token);
-            var status = response.StatusCode;
-            return (response.IsSuccessStatusCode,
-                status is HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout);
+            return (response.IsSuccessStatusCode, MetricPushClient.IsOverload(response.StatusCode));
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
@@ -147,7 +144,7 @@ internal sealed class PacedOutcome(
     public double UnpacedPerSecond => groups / cadence.Every.TotalSeconds;
 
     /// <summary>The second half of the period: where the fleet has settled.</summary>
-    public IReadOnlyList<(TimeSpan At, double Ms, bool Overloaded)> Settled => [.. pushes.Where(p => p.At >= period / 2)];
+    public IReadOnlyList<(TimeSpan At, double Ms, bool Overloaded)> Settled { get; } = [.. pushes.Where(p => p.At >= period / 2)];
 
     public double SettledPerSecond => Settled.Count / (period / 2).TotalSeconds;
 

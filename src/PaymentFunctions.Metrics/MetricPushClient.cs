@@ -217,7 +217,8 @@ internal sealed class MetricPushClient
     }
 
     /// <summary>Statuses of a gateway (or the ingress before it) that is overloaded: the pacer backs off (<see cref="PushPacer"/>).</summary>
-    private static bool IsOverload(HttpStatusCode status) =>
+    /// <summary>Whether an answer says the gateway is overloaded (back-pressure, <see cref="PushPacer"/>).</summary>
+    internal static bool IsOverload(HttpStatusCode status) =>
         status is HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
 
     private static bool IsTransient(HttpStatusCode status) =>
