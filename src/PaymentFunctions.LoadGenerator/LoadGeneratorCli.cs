@@ -113,12 +113,8 @@ internal static class LoadGeneratorCli
         var options = errors.Count == 0 ? Validate(parseResult, context, errors) : null;
         if (options is null || errors.Count > 0)
         {
-            foreach (var error in errors)
-            {
-                await context.Error.WriteLineAsync($"paymentload: {error}").ConfigureAwait(false);
-            }
-
-            await context.Error.WriteLineAsync("Try 'paymentload --help'.").ConfigureAwait(false);
+            // One line, whatever the number of mistakes: scripts read the first line of stderr.
+            await context.Error.WriteLineAsync($"paymentload: {string.Join("; ", errors.Select(e => e.TrimEnd('.')))} (--help for usage)").ConfigureAwait(false);
             return ExitCodes.BadArguments;
         }
 

@@ -183,6 +183,8 @@ public sealed class LoadGeneratorCliTests
 
         Assert.Equal(2, result.ExitCode);
         Assert.StartsWith("paymentload: ", result.Error, StringComparison.Ordinal);
+        Assert.EndsWith(" (--help for usage)", result.Error.TrimEnd(), StringComparison.Ordinal);
+        Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Empty(result.Out);
     }
 
