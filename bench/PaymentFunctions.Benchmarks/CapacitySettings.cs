@@ -18,29 +18,24 @@ internal sealed record Cadence(string Name, TimeSpan Every)
     public static Cadence OfSeconds(double seconds) => new(string.Create(CultureInfo.InvariantCulture, $"{seconds:0.##} s"), TimeSpan.FromSeconds(seconds));
 
     /// <summary><c>busy</c>, <c>idle</c>, <c>both</c>, or seconds between pushes, comma-separated (<c>1,2,5</c>).</summary>
-    public static IReadOnlyList<Cadence> ParseList(string value) => value switch
+    public static IReadOnlyList<Cadence> ParseList(string value)
     {
-        "busy" => [Busy],
-        "idle" => [Idle],
-        "both" => [Busy, Idle],
-        _ when value.Split(',').All(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0) =>
-            [.. value.Split(',').Select(v => OfSeconds(double.Parse(v, CultureInfo.InvariantCulture)))],
-        _ => throw new ArgumentException($"--cadence {value}: expected busy, idle, both or seconds between pushes (1,2,5)."),
-    };
+        var seconds = value.Split(',').Select(v => ArgumentReader.TryParseSeconds(v)).ToList();
+        return value switch
+        {
+            "busy" => [Busy],
+            "idle" => [Idle],
+            "both" => [Busy, Idle],
+            _ when seconds.All(s => s is not null) => [.. seconds.Select(s => OfSeconds(s!.Value))],
+            _ => throw new ArgumentException($"--cadence '{value}': expected busy, idle, both or seconds between pushes, comma-separated"),
+        };
+    }
 }
 
 /// <summary>
-/// Settings of the capacity run: <c>capacity [--dry] [--seconds S] [--cadence busy|idle|both|S[,S...]] [--back-pressure]
-/// [--consistency on|off|both] [--shards K[,K...]] [--scrape-every S] [--concurrency N] [--gomaxprocs N] [--own-cores]
-/// [--format F[,F...]|all] [groups...]</c>. <c>--cadence 1,2,5</c> measures pushes every 1, 2 and 5 s; <c>--back-pressure</c>
-/// runs each cadence a second time closed loop, paced by the app's back-pressure.
-/// <c>--format</c> names the push encodings to measure: text, protobuf (the shipped default), protobuf-gzip, or all. <c>--shards 2</c>
-/// spreads the groups over two gateways by the app's own shard choice (<c>MetricPush__Url</c> listing two gateways).
-/// Scrapes run every quarter of the period unless <c>--scrape-every</c> says otherwise (0: none during the period).
-/// <c>--gomaxprocs N</c> gives each gateway N Go threads (<c>GOMAXPROCS</c>; default: the environment's, else Go's
-/// default of one per core). <c>--own-cores</c> pins gateway k to core k and this process to the cores left, so each
-/// shard runs on a core of its own, as each shard's container app has its own vCPU (needs more cores than shards).
-/// <c>--dry</c> is the smoke form: 10 groups, busy cadence, 2 s, every format.
+/// Settings of the capacity run, from <c>capacity [options] [groups...]</c>: <see cref="Mode"/> lists every option with
+/// its meaning and default (<c>capacity --help</c>). <c>--own-cores</c> is there because each shard's container app has a
+/// vCPU of its own: pinned, each gateway runs on a core no other gateway and not the load uses, as deployed.
 /// </summary>
 internal sealed record CapacitySettings(
     IReadOnlyList<int> Groups,
@@ -70,11 +65,34 @@ internal sealed record CapacitySettings(
     /// <summary>The app's timeout per push attempt: a slower push would have failed and been retried by the app.</summary>
     public static TimeSpan AppPushTimeout { get; } = TimeSpan.FromSeconds(new MetricPushOptions().TimeoutSeconds);
 
-    /// <summary>The target of issue 10: this many instances at the busy cadence.</summary>
+    /// <summary>The fleet one Pushgateway must carry: this many instances at the busy cadence.</summary>
     public const int TargetInstances = 1000;
 
     public static readonly TimeSpan TargetPushP99 = TimeSpan.FromMilliseconds(50);
     public static readonly TimeSpan TargetScrape = TimeSpan.FromSeconds(2);
+
+    public static BenchMode Mode { get; } = BenchMode.Of(
+        "capacity",
+        "[options] [groups...]",
+        $"how many instances one Pushgateway carries: push p50/p99/max, scrape time and size, memory and CPU (target: {TargetInstances:N0} instances at the busy cadence, push p99 at most {TargetPushP99.TotalMilliseconds:0} ms, a scrape at most {TargetScrape.TotalSeconds:0} s)",
+        $"""
+          groups...        instance groups to load, one run each (default 10 100 1000)
+          --seconds S      the measured period per cadence in seconds (default 20)
+          --cadence C      busy (a push every {Cadence.Busy.Every.TotalSeconds:0.##} s, MetricPush__MinIntervalSeconds), idle (every {Cadence.Idle.Every.TotalSeconds:0.##} s,
+                           MetricPush__IntervalSeconds), both, or seconds between pushes, comma-separated: 1,2,5 (default both)
+          --back-pressure  after each open-loop period, the same groups closed loop, paced by the app's back-pressure (default off)
+          --consistency M  the gateway's per-push consistency check: on (as Pushgateway ships), off (as this app deploys it:
+                           --push.disable-consistency-check) or both (default both)
+          --shards K       gateways the groups spread over by the app's shard choice, comma-separated: 1,2 (default 1)
+          --format F       push encodings, comma-separated: {string.Join(", ", PushFormat.Names)}, or all (default {PushFormat.Protobuf}, as shipped)
+          --scrape-every S seconds between scrapes of each gateway during the period, 0 for none (default a quarter of --seconds)
+          --concurrency N  pushes in flight at most (default 64)
+          --gomaxprocs N   Go threads per gateway, GOMAXPROCS (default the environment's, else one per core)
+          --own-cores      gateway k pinned to core k, this process to the cores left (needs more cores than shards; default off)
+          --dry            the smoke form: 10 groups, busy cadence, 2 s, 0.5 s scrapes, 1 and 2 shards, every format, back-pressure on
+        """.TrimEnd(),
+        Parse,
+        FleetCapacity.RunAsync);
 
     public static CapacitySettings Parse(IReadOnlyList<string> args)
     {
@@ -90,61 +108,57 @@ internal sealed record CapacitySettings(
         var ownCores = false;
         var backPressure = false;
         IReadOnlyList<string> formats = [PushFormat.Protobuf];
-        for (var i = 0; i < args.Count; i++)
+        var reader = new ArgumentReader(args);
+        while (reader.Next() is { } arg)
         {
-            switch (args[i])
+            switch (arg)
             {
                 case "--dry":
                     dry = true;
                     break;
                 case "--seconds":
-                    period = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture));
+                    period = TimeSpan.FromSeconds(reader.Seconds());
                     break;
                 case "--scrape-every":
-                    scrapeEvery = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture));
+                    scrapeEvery = TimeSpan.FromSeconds(reader.Seconds(orZero: true));
                     break;
                 case "--consistency":
-                    checks = args[++i] switch
+                    checks = reader.Value() switch
                     {
                         "on" => [true],
                         "off" => [false],
                         "both" => [true, false],
-                        var other => throw new ArgumentException($"--consistency {other}: expected on, off or both."),
+                        var other => throw new ArgumentException($"--consistency '{other}': expected on, off or both"),
                     };
                     break;
                 case "--shards":
-                    shards = [.. args[++i].Split(',').Select(k => int.Parse(k, CultureInfo.InvariantCulture))];
+                    shards = reader.Counts();
                     break;
                 case "--gomaxprocs":
-                    goMaxProcs = int.Parse(args[++i], CultureInfo.InvariantCulture);
-                    if (goMaxProcs < 1)
-                    {
-                        throw new ArgumentException($"--gomaxprocs {goMaxProcs}: expected at least 1.");
-                    }
-
+                    goMaxProcs = reader.Count();
                     break;
                 case "--own-cores":
                     ownCores = true;
                     break;
                 case "--format":
-                    formats = args[++i] switch
+                    formats = reader.Value() switch
                     {
                         "all" => PushFormat.Names,
                         var listed when listed.Split(',').All(PushFormat.Names.Contains) => listed.Split(','),
-                        var other => throw new ArgumentException($"--format {other}: expected {string.Join(", ", PushFormat.Names)} (comma-separated) or all."),
+                        var other => throw new ArgumentException($"--format '{other}': expected {string.Join(", ", PushFormat.Names)} (comma-separated) or all"),
                     };
                     break;
                 case "--concurrency":
-                    concurrency = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    concurrency = reader.Count();
                     break;
                 case "--cadence":
-                    cadences = Cadence.ParseList(args[++i]);
+                    cadences = Cadence.ParseList(reader.Value());
                     break;
                 case "--back-pressure":
                     backPressure = true;
                     break;
                 default:
-                    groups.Add(int.Parse(args[i], CultureInfo.InvariantCulture));
+                    groups.Add(reader.Positional("groups"));
                     break;
             }
         }
@@ -155,7 +169,7 @@ internal sealed record CapacitySettings(
         if (ownCores && settings.Shards.Max() >= Environment.ProcessorCount)
         {
             throw new ArgumentException(
-                $"--own-cores: {settings.Shards.Max()} gateway(s) need {settings.Shards.Max() + 1} cores (one each, one for the load); this machine has {Environment.ProcessorCount}.");
+                $"--own-cores: {settings.Shards.Max()} gateway(s) need {settings.Shards.Max() + 1} cores (one each, one for the load); this machine has {Environment.ProcessorCount}");
         }
 
         return settings with { GoMaxProcs = goMaxProcs, OwnCores = ownCores, BackPressure = backPressure || dry, Formats = dry ? PushFormat.Names : formats };

@@ -17,38 +17,50 @@ namespace PaymentFunctions.Benchmarks;
 /// </summary>
 internal static class FirstCountDelay
 {
-    public const string Usage = "first-count [--dry] [--scrape-every SECONDS] [--instances N]: the delay from a new instance's first payment to its first non-zero increase() in Prometheus, before (text, 20 s hold) and as shipped (protobuf with created timestamps)";
+    public static BenchMode Mode { get; } = BenchMode.Of(
+        "first-count",
+        "[options]",
+        "a new instance's delay from its first payment to its first non-zero increase() in Prometheus, before (text, 20 s hold) and as shipped",
+        """
+          --dry            the smoke form: 1 s scrapes, 2 instances, a 1.5 s hold
+          --scrape-every S Prometheus' scrape and evaluation interval in seconds, the before configuration's hold S + 5 (default 15)
+          --instances N    instances per configuration, their starts spread over one scrape interval (default 8)
+        """.TrimEnd(),
+        Parse,
+        RunAsync);
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    /// <summary>The scrape interval, the instances per configuration and the before configuration's hold in seconds.</summary>
+    internal sealed record Options(TimeSpan Scrape, int Instances, double Hold);
+
+    public static Options Parse(IReadOnlyList<string> args)
     {
-        var scrape = TimeSpan.FromSeconds(15);
-        var instances = 8;
-        var hold = 20.0;
-        for (var i = 0; i < args.Count; i++)
+        var options = new Options(TimeSpan.FromSeconds(15), 8, 20);
+        var reader = new ArgumentReader(args);
+        while (reader.Next() is { } arg)
         {
-            switch (args[i])
+            switch (arg)
             {
                 case "--dry":
-                    (scrape, instances, hold) = (TimeSpan.FromSeconds(1), 2, 1.5);
+                    options = new Options(TimeSpan.FromSeconds(1), 2, 1.5);
                     break;
-                case "--scrape-every" when i + 1 < args.Count && double.TryParse(args[i + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0:
-                    scrape = TimeSpan.FromSeconds(s);
-                    hold = s + 5;
-                    i++;
+                case "--scrape-every":
+                    var seconds = reader.Seconds();
+                    options = options with { Scrape = TimeSpan.FromSeconds(seconds), Hold = seconds + 5 };
                     break;
-                case "--instances" when i + 1 < args.Count && int.TryParse(args[i + 1], CultureInfo.InvariantCulture, out var n) && n > 0:
-                    instances = n;
-                    i++;
+                case "--instances":
+                    options = options with { Instances = reader.Count() };
                     break;
-                case "--help":
-                    Console.WriteLine(Usage);
-                    return 0;
                 default:
-                    await Console.Error.WriteLineAsync($"first-count: unknown or invalid argument '{args[i]}'. Usage: {Usage}");
-                    return 2;
+                    throw reader.Unexpected();
             }
         }
 
+        return options;
+    }
+
+    public static async Task<int> RunAsync(Options options)
+    {
+        var (scrape, instances, hold) = options;
         await using var gateway = await PushgatewayProcess.StartAsync();
         await using var prometheus = await PrometheusProcess.StartAsync(
             Path.Combine(Root(), "deploy", "prometheus", "prometheus.yml"), $"127.0.0.1:{gateway.Url.Port}", scrape, scrape);

@@ -20,6 +20,16 @@ internal static class LatencyUnderFaults
     private static readonly byte[] Body = Encoding.UTF8.GetBytes(
         """{"orderId":"order_1","userId":"user_123","amount":50.0,"currency":"USD","userTier":"standard","paymentMethod":"credit_card"}""");
 
+    public const int DefaultInvocations = 5000;
+
+    public static BenchMode Mode { get; } = BenchMode.Of(
+        "latency",
+        "[invocations]",
+        "invocation latency (p50, p99, max) with a healthy, a refusing and a blackholed Pushgateway; target: p99 at most 1 ms above healthy",
+        $"  invocations      invocations measured per gateway, after a tenth as many to warm up (default {DefaultInvocations})",
+        args => new ArgumentReader(args).SingleCount("invocations", DefaultInvocations),
+        RunAsync);
+
     public static async Task<int> RunAsync(int invocations)
     {
         Console.WriteLine($"Invocation latency over {invocations} invocations each (after {invocations / 10} warm-up), µs:");

@@ -1,52 +1,82 @@
-using System.Globalization;
+using BenchmarkDotNet.ConsoleArguments;
+using BenchmarkDotNet.Loggers;
 using BenchmarkDotNet.Running;
 
 namespace PaymentFunctions.Benchmarks;
 
 /// <summary>
-/// dotnet run -c Release --project bench/PaymentFunctions.Benchmarks -- --filter '*'              all benchmarks, full runs
-/// dotnet run -c Release --project bench/PaymentFunctions.Benchmarks -- --filter '*' --job Dry    smoke: each once
-/// dotnet run -c Release --project bench/PaymentFunctions.Benchmarks -- latency [invocations]     p50/p99 under gateway faults
-/// dotnet run -c Release --project bench/PaymentFunctions.Benchmarks -- series [groups]            what each instance costs Prometheus
-/// dotnet run -c Release --project bench/PaymentFunctions.Benchmarks -- capacity [groups...]       instances one Pushgateway carries
-/// dotnet run -c Release --project bench/PaymentFunctions.Benchmarks -- first-count                 a new instance's delay to the dashboard
+/// The benchmark program: a measured run when the first argument names a mode (<see cref="Modes"/>), BenchmarkDotNet
+/// otherwise (<c>--filter '*'</c>, <c>--job Dry</c>, <c>--list flat</c>, ... pass through to it unchanged).
+/// <c>--help</c> prints <see cref="Usage"/>; a first argument that is neither an option nor a mode exits 2.
 /// </summary>
 public static class BenchmarkProgram
 {
+    internal static IReadOnlyList<BenchMode> Modes { get; } =
+    [
+        LatencyUnderFaults.Mode,
+        SeriesChurn.Mode,
+        CapacitySettings.Mode,
+        FirstCountDelay.Mode,
+    ];
+
+    internal static string Usage => $"""
+        Usage: {BenchMode.Command} MODE [ARGS...]
+               {BenchMode.Command} [BENCHMARKDOTNET OPTIONS]
+
+        Modes (each answers --help):
+        {string.Join(Environment.NewLine, Modes.Select(m => $"  {m.Name + " " + m.Synopsis,-31} {m.Summary}"))}
+
+        Without a mode the arguments go to BenchmarkDotNet unchanged (--filter, --job, --list, --inProcess, --artifacts, ...):
+          --filter '*'                    every benchmark, full runs
+          --filter '*' --job Dry          every benchmark once (the smoke form)
+          --list flat                     the benchmarks' names
+          --filter '*' --help             BenchmarkDotNet's own options
+          -h, --help                      this text
+        """;
+
     public static async Task<int> Main(string[] args)
     {
-        if (args.Length > 0 && args[0] == "latency")
+        if (args is ["--help" or "-h", ..])
         {
-            return await LatencyUnderFaults.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5000);
+            Console.WriteLine(Usage);
+            return 0;
         }
 
-        if (args.Length > 0 && args[0] == "series")
+        if (args is [var name, ..] && !name.StartsWith('-'))
         {
-            return await SeriesChurn.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000);
-        }
-
-        if (args.Length > 0 && args[0] == "first-count")
-        {
-            return await FirstCountDelay.RunAsync(args[1..]);
-        }
-
-        if (args.Length > 0 && args[0] == "capacity")
-        {
-            CapacitySettings settings;
-            try
+            if (Modes.FirstOrDefault(m => m.Name == name) is not { } mode)
             {
-                settings = CapacitySettings.Parse(args[1..]);
-            }
-            catch (Exception e) when (e is ArgumentException or FormatException)
-            {
-                await Console.Error.WriteLineAsync($"capacity: {e.Message}");
+                await Console.Error.WriteLineAsync(
+                    $"benchmarks: unknown mode '{name}', expected {string.Join(", ", Modes.Select(m => m.Name))} or BenchmarkDotNet options (--help for usage)");
                 return 2;
             }
 
-            return await FleetCapacity.RunAsync(settings);
+            return await mode.RunAsync(args[1..]);
+        }
+
+        // BenchmarkDotNet answers an option it does not know with its whole help text and exit 0: check first, so a bad
+        // option is one line and exit 2 like every mode's. Its own --help and --version pass through.
+        if (!args.Any(a => a is "--help" or "--version"))
+        {
+            var check = new AccumulationLogger();
+            if (!ConfigParser.Parse(args, check).isSuccess)
+            {
+                var reason = check.GetLog().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .FirstOrDefault(l => l.Contains("unknown", StringComparison.OrdinalIgnoreCase) || l.StartsWith("Option", StringComparison.Ordinal))
+                    ?? "BenchmarkDotNet refused the options";
+                await Console.Error.WriteLineAsync($"benchmarks: {reason.TrimEnd('.')} (--help for usage)");
+                return 2;
+            }
         }
 
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args).ToList();
+        if (summaries.Count == 0 && args.Contains("--filter") && !args.Contains("--list"))
+        {
+            // BenchmarkDotNet reports a filter that matches nothing as a success with nothing run.
+            await Console.Error.WriteLineAsync("benchmarks: --filter matched no benchmark (--list flat names them)");
+            return 2;
+        }
+
         var failed = summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success));
         if (failed)
         {

@@ -20,6 +20,16 @@ internal static class SeriesChurn
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(5);
 
+    public const int DefaultGroups = 1000;
+
+    public static BenchMode Mode { get; } = BenchMode.Of(
+        "series",
+        "[groups]",
+        "what each instance costs Prometheus: series per instance, head series and memory, with a real Pushgateway and Prometheus",
+        $"  groups           instance groups pushed, each one instance's real payload (default {DefaultGroups})",
+        args => new ArgumentReader(args).SingleCount("groups", DefaultGroups),
+        RunAsync);
+
     public static async Task<int> RunAsync(int groups)
     {
         var payload = await AppPayload.OneInstanceAsync();
