@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# Usage: scripts/demo.sh [--host | --fleet]
 # The main job: the seed's five demo payments through the app's payment service, metrics and pusher,
 # pushed to a Pushgateway, then a summary of what the gateway holds.
 #   scripts/demo.sh                        starts a Pushgateway on a free 127.0.0.1 port (installing it if needed) and stops it after
@@ -18,9 +19,10 @@ case "${1:-}" in
   --fleet) fleet=1 ;;
   --host) hosted=1 ;;
   "") ;;
-  -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  *) echo "demo.sh: unknown argument '$1' (expected --host or --fleet; --help for usage)" >&2; exit 2 ;;
+  -h|--help) awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; exit 0 ;;  # the comment above
+  *) echo "demo.sh: unknown argument '$1', expected --host or --fleet (--help for usage)" >&2; exit 2 ;;
 esac
+if [ $# -gt 1 ]; then echo "demo.sh: unexpected argument '$2' (--help for usage)" >&2; exit 2; fi
 
 scripts/install-prerequisites.sh
 

@@ -5,7 +5,7 @@ using PaymentFunctions.Fleet;
 namespace PaymentFunctions.Demo;
 
 /// <summary>
-/// The main job with <c>--fleet</c> (issue 9): a seeded fleet of short-lived instances, each its own host, registry,
+/// The main job with <c>--fleet</c> (scripts/demo.sh --fleet): a seeded fleet of short-lived instances, each its own host, registry,
 /// pusher and instance id, pushes to the Pushgateway (<c>PUSHGATEWAY_URL</c>) that a real Prometheus
 /// (<c>PROMETHEUS_URL</c>) scrapes with the repository's configuration and rules; then every check and payment panel,
 /// the true value beside Prometheus' answer, overall and per lifetime class.

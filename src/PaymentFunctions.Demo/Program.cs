@@ -6,25 +6,30 @@ using PaymentFunctions.Demo;
 using PaymentFunctions.Metrics;
 using PaymentFunctions.Payments;
 
+// --help, or a wrong argument: the usage, or one line on stderr and exit 2 (DemoCommandLine.Usage lists the modes).
+if (DemoCommandLine.Answer(args, Console.Out, Console.Error) is { } exitCode)
+{
+    return exitCode;
+}
+
 // --render-prometheus-config SOURCE TARGETS SECONDS OUTPUT (scripts/demo.sh --fleet): the repository's prometheus.yml
 // for a local Prometheus scraping TARGETS (host:port, comma-separated: every Pushgateway shard) every SECONDS, rendered
 // as the tests render it.
-if (args is ["--render-prometheus-config", var source, var target, var seconds, var output])
+if (args is ["--render-prometheus-config", var source, var target, var seconds, var output] && DemoCommandLine.RenderSeconds(seconds) is { } interval)
 {
-    var interval = TimeSpan.FromSeconds(double.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture));
     await File.WriteAllTextAsync(output, PaymentFunctions.Fleet.PrometheusConfiguration.Render(source, target.Split(','), interval, interval));
     return 0;
 }
 
 // With --fleet (scripts/demo.sh --fleet): a fleet of short-lived instances and what Prometheus answers for it.
-if (args.Contains("--fleet"))
+if (args is ["--fleet"])
 {
     return await FleetDemo.RunAsync(Console.Out);
 }
 
 // The seed's demo: five payments through the same service, metrics and pusher the functions use,
-// then what the Pushgateway holds for them.
-var builder = Host.CreateApplicationBuilder(args);
+// then what the Pushgateway holds for them. Its settings come from the environment (MetricPush__Url, Demo__PauseMilliseconds).
+var builder = Host.CreateApplicationBuilder();
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Services.AddPayments(builder.Configuration);
 using var host = builder.Build();
