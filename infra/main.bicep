@@ -237,7 +237,7 @@ module grafana 'app/grafana.bicep' = if (!managedMetrics) {
   }
 }
 
-// Managed backend (issue 12): the agent scrapes the same Pushgateway target(s) as the self-hosted Prometheus above.
+// Managed backend: the agent scrapes the same Pushgateway target(s) as the self-hosted Prometheus above.
 module monitorIdentity 'core/security/user-assigned-identity.bicep' = if (managedMetrics) {
   name: 'monitor-identity'
   scope: rg

@@ -64,7 +64,7 @@ public static class PrometheusConfiguration
     }
 
     /// <summary>
-    /// The managed backend's agent, locally (issue 12): the repository's scrape configuration as <see cref="Render"/> makes it,
+    /// The managed backend's agent, locally: the repository's scrape configuration as <see cref="Render"/> makes it,
     /// without the rules and alerting an agent does not run, plus a <c>remote_write</c> to <paramref name="remoteWriteUrl"/>
     /// (plain HTTP here; in Azure the same section carries the azuread managed identity). A short batch deadline so a test
     /// does not wait the default 5 s for each batch.

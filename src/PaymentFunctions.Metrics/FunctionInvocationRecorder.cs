@@ -13,7 +13,7 @@ public sealed class FunctionInvocationRecorder(PaymentMetrics metrics, MetricPus
     public const string Success = "success";
     public const string Failure = "failure";
 
-    /// <summary>The invocation answered 4xx: the caller's request was refused (issue 11; a 400 used to count as success).</summary>
+    /// <summary>The invocation answered 4xx: the caller's request was refused (not a success, and not the app's failure).</summary>
     public const string ClientError = "client_error";
 
     /// <summary>Every value of the <c>outcome</c> label; the app creates each function's series at zero for all of them.</summary>

@@ -76,7 +76,7 @@ public sealed class PaymentMetrics
             "Errors by service, exception type and severity.",
             new CounterConfiguration { LabelNames = ["service", "error_type", "severity"] });
 
-        // The outcome client_error (4xx) came with issue 11; the help text stays as it was, because a changed help text
+        // The outcome client_error (4xx) is newer than the help text; the help text stays as it was, because a changed help text
         // makes the Pushgateway serve two texts at random while old and new versions push (docs/metric-changes.md).
         FunctionInvocations = factory.CreateCounter(
             "function_invocations_total",

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace PaymentFunctions.Payments;
 
 /// <summary>
-/// The seed's simulated database pool, breathing with the load (issue 11; the seed's pool only grew, so its gauge stuck at
+/// The seed's simulated database pool, breathing with the load (the seed's pool only grew, so its gauge stuck at
 /// the maximum after 20 payments): <see cref="PaymentOptions.PoolInitialConnections"/> connections are in use at rest
 /// (the baseline), each payment in flight holds one more until it ends, and the pool never exceeds
 /// <see cref="PaymentOptions.PoolMaxConnections"/>. With the seed's 15 and 20: idle 15 (75 %), 4 concurrent payments

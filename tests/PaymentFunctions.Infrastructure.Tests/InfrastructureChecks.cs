@@ -11,7 +11,7 @@ public sealed record Finding(string Rule, string Message)
 }
 
 /// <summary>
-/// The properties issue 5 asks of the infrastructure, checked on the compiled ARM JSON (all nested module
+/// The security and sizing properties of the infrastructure, checked on the compiled ARM JSON (all nested module
 /// deployments included). Security settings must be literals in the template, not parameters, so that a
 /// deployment cannot switch them off.
 /// </summary>
@@ -363,7 +363,7 @@ public static partial class InfrastructureChecks
                     && template.SecureParameters.Any(p => s.Contains($"parameters('{p}')", StringComparison.Ordinal))),
                 "the Pushgateway web config (basic_auth_users) is not a secret built from @secure() parameters");
 
-            // Issue 10: with the per-push consistency check a push costs O(everything the gateway holds); 1,000
+            // With the per-push consistency check a push costs O(everything the gateway holds); 1,000
             // instances need it off, and CPU and memory sized for them.
             Expect(findings, ContainerApps, Args(app).Contains(DisableConsistencyCheck),
                 $"the Pushgateway container does not run with {DisableConsistencyCheck} (pushes slow down with every group the gateway holds)");

@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace PaymentFunctions.Infrastructure.Tests;
 
-/// <summary>infra/main.bicep compiles and lints cleanly, and its ARM JSON keeps the security properties of issue 5.</summary>
+/// <summary>infra/main.bicep compiles and lints cleanly, and its ARM JSON keeps the security properties of <see cref="InfrastructureChecks"/>.</summary>
 public sealed class InfrastructureTests(CompiledInfrastructure infrastructure) : IClassFixture<CompiledInfrastructure>
 {
     [Fact]

@@ -8,7 +8,7 @@ using YamlDotNet.RepresentationModel;
 namespace PaymentFunctions.Infrastructure.Tests;
 
 /// <summary>
-/// Issue 12's checks on the compiled template: the managed metrics backend (Azure Monitor workspace, Prometheus agent,
+/// Checks on the compiled template: the managed metrics backend (Azure Monitor workspace, Prometheus agent,
 /// Azure Managed Grafana), least-privilege role assignments everywhere, and the rule groups equal to the rule files.
 /// </summary>
 public static partial class InfrastructureChecks

@@ -50,7 +50,7 @@ public sealed class MutatedInfrastructure : IDisposable
         new("password-not-secure", "main.bicep", "@minLength(16)\n@secure()\nparam pushgatewayPassword", "@minLength(16)\nparam pushgatewayPassword",
             InfrastructureChecks.SecureParameters),
 
-        // Issue 12: the managed backend and the rule groups.
+        // The managed backend and the rule groups.
         new("rule-expression", "app/monitor-rules.generated.bicep", "expression: 'job_severity:errors:rate5m{severity=\"high\"} > 0.1'",
             "expression: 'job_severity:errors:rate5m{severity=\"high\"} > 0.2'", InfrastructureChecks.RuleGroups),
         new("rule-for", "app/monitor-rules.generated.bicep", "for: 'PT2M'", "for: 'PT3M'", InfrastructureChecks.RuleGroups),

@@ -57,7 +57,7 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
     /// <summary>Duration of each system sampling invocation on the step clock: the real function does not move it.</summary>
     private const double SamplingSeconds = 0;
 
-    /// <summary>Payment requests the function answers 400, with the cause each counts under (issue 11).</summary>
+    /// <summary>Payment requests the function answers 400, with the cause each counts under.</summary>
     private static readonly (string Body, string Cause)[] Rejected =
     [
         ("not json", "malformed_body"),
@@ -191,7 +191,7 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
         var mediumErrors = Payments.Count(p => p.Fails && p.Request.Amount <= 1000m);
         var above1000 = Payments.Count(p => p.Request.Amount > 1000m);
 
-        // One payment at a time, all of them over: the pool is back at its baseline, 15 of 20 (issue 11: it used to keep
+        // One payment at a time, all of them over: the pool is back at its baseline, 15 of 20 (the seed's pool kept
         // the connection of every success, up to 20).
         const double gauge = 15;
 

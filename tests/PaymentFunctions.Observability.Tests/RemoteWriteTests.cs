@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace PaymentFunctions.Observability.Tests;
 
 /// <summary>
-/// Issue 12, the managed backend's data path with real processes: a Prometheus agent (the repository's scrape
+/// The managed backend's data path with real processes: a Prometheus agent (the repository's scrape
 /// configuration plus remote_write, agent mode) scrapes a real Pushgateway and writes into a second Prometheus that only
 /// receives remote write and evaluates the repository's rules, as the Azure Monitor workspace does with the generated
 /// rule groups. Beside them a Prometheus scrapes the same gateway directly, as the self-hosted backend does. Every

@@ -16,7 +16,7 @@ public sealed record MetricContract(string Name, string Type, string Help, strin
 }
 
 /// <summary>
-/// Issue 10: every metric of <see cref="PaymentMetrics"/>, read from the app's real registry export, is pinned here. The
+/// Every metric of <see cref="PaymentMetrics"/>, read from the app's real registry export, is pinned here. The
 /// Pushgateway runs with <c>--push.disable-consistency-check</c> (docker-compose.yml, infra/app/pushgateway.bicep), so
 /// during a deploy, when instances of the old and the new app version push side by side, nothing rejects a conflict:
 /// DeployConsistencyTests shows what each kind of change does to the gateway.
@@ -24,7 +24,8 @@ public sealed record MetricContract(string Name, string Type, string Help, strin
 public sealed class MetricContractTests
 {
     private const string Why =
-        "The Pushgateway runs without its consistency check (--push.disable-consistency-check, issue 10), so during a "
+        "The Pushgateway runs without its consistency check (--push.disable-consistency-check: with it a push costs "
+        + "work in proportion to everything the gateway holds), so during a "
         + "deploy the next app version's pushes meet the old version's groups and nothing rejects a conflict: a changed "
         + "TYPE is accepted and then every scrape of the gateway answers 500 for every instance until one version's "
         + "groups are deleted; a changed HELP makes the gateway serve either text at random and log \"metric families "
@@ -45,17 +46,17 @@ public sealed class MetricContractTests
         new("errors_total", "counter", "Errors by service, exception type and severity.", ["error_type", "service", "severity"]),
         new("function_cold_starts_total", "counter", "First invocations on a fresh instance (cold starts), by function name.", ["function"]),
         new("function_duration_seconds", "histogram", "Duration of function invocations, in seconds.", ["function"], LatencyBuckets),
-        // Issue 11 added the outcome value client_error; the help text is kept as it was on purpose (see Why).
+        // The outcome value client_error (4xx) was added after the help text was written; the help text stays as it was on purpose (see Why).
         new("function_invocations_total", "counter", "Function invocations by function name and outcome (success, failure).", ["function", "outcome"]),
         new("memory_usage_bytes", "gauge", "Memory of the host or container, in bytes, by type (used, available, total).", ["type"]),
-        // 4 buckets since issue 10 (no panel or rule reads push-latency quantiles; 11 before).
+        // 4 buckets (no panel or rule reads push-latency quantiles; the 11 default buckets cost 7 series per instance for nothing).
         new("metric_push_duration_seconds", "histogram", "Duration of pushes to the Pushgateway, in seconds.", [], [0.01, 0.05, 0.25, 1]),
         new("metric_push_failures_total", "counter", "Failed pushes of this registry to the Pushgateway, by reason.", ["reason"]),
         new("metric_push_final_timestamp_seconds", "gauge", "Unix time at which this instance made its final push at shutdown; 0 while it runs.", []),
         new("metric_push_last_success_timestamp_seconds", "gauge", "Unix time of the last successful push to the Pushgateway.", []),
         new("payment_amount_usd", "histogram", "Payment amounts in US dollars.", ["currency", "user_tier"], AmountBuckets),
         new("payment_duration_seconds", "histogram", "Time to process a payment, in seconds.", ["gateway", "payment_method"], DurationBuckets),
-        // Issue 11: new name (a new name never conflicts during a deploy).
+        // A metric of its own rather than a new label on payment_requests_total: a new name never conflicts during a deploy.
         new("payment_rejected_requests_total", "counter", "Payment requests rejected as invalid (HTTP 400) before reaching the gateway, by cause: too_large, malformed_body or the first field at fault.", ["cause"]),
         new("payment_requests_total", "counter", "Payment attempts by outcome, gateway and user tier.", ["gateway", "status", "user_tier"]),
         // The Pushgateway exports its own process_start_time_seconds with this help text and rewrites any other.

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace PaymentFunctions.Tests.Delivery;
 
 /// <summary>
-/// When pushes happen, pinned on a fake clock (issue 13): before moving time a test waits until the pusher is parked on
+/// When pushes happen, pinned on a fake clock: before moving time a test waits until the pusher is parked on
 /// the timer it expects, so every push lands at an exact fake time and no real time decides anything.
 /// </summary>
 public sealed class PushScheduleTests

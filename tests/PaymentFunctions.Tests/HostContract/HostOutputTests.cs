@@ -17,7 +17,7 @@ namespace PaymentFunctions.Tests.HostContract;
 public sealed class ConsoleRedirection;
 
 /// <summary>
-/// Issue 11: the Functions host relays what the worker writes to standard output (as <c>Host.Function.Console</c>),
+/// The Functions host relays what the worker writes to standard output (as <c>Host.Function.Console</c>),
 /// inside and outside invocations, but keeps a log forwarded over gRPC only when it belongs to a running invocation.
 /// The app's own composition (<see cref="PaymentFunctionsApplication.ConfigurePaymentFunctions"/>, what Program.cs runs,
 /// on the worker's real builder) must write every log line to standard output once, with level and category, and

@@ -6,7 +6,7 @@ using PaymentFunctions.Testing;
 namespace PaymentFunctions.Tests.HostContract;
 
 /// <summary>
-/// Issue 13: invocations sent through the worker's own middleware pipeline of the app as <c>Program.cs</c> builds it,
+/// Invocations sent through the worker's own middleware pipeline of the app as <c>Program.cs</c> builds it,
 /// so the middleware's registration and its reading of the HTTP result are what is tested, not a copy of them.
 /// </summary>
 public sealed class InvocationPipelineTests

@@ -8,7 +8,7 @@ using PaymentFunctions.Testing;
 namespace PaymentFunctions.Tests.Payments;
 
 /// <summary>
-/// Issue 11: the simulated pool breathes with the payments in flight, so database_connections_active (and the alert on
+/// The simulated pool breathes with the payments in flight, so database_connections_active (and the alert on
 /// it, above 90 % of database_connections_max) means something: the seed's 15 at rest, one more per payment waiting
 /// for the gateway up to the seed's 20, back to 15 when the load is over. No sleeps: the gateway holds each payment
 /// until the test releases it.

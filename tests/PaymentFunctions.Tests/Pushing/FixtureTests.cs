@@ -5,7 +5,7 @@ using PaymentFunctions.Testing;
 
 namespace PaymentFunctions.Tests.Pushing;
 
-/// <summary>Issue 13: the real-process fixtures neither leak processes nor fail on a port taken after it was probed.</summary>
+/// <summary>The real-process fixtures neither leak processes nor fail on a port taken after it was probed.</summary>
 public sealed class FixtureTests
 {
     [Fact]

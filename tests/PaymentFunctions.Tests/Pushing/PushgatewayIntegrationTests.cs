@@ -33,7 +33,7 @@ public sealed class PushgatewayIntegrationTests
         Assert.Equal(600, text.Value("payment_amount_usd_sum", [.. group, ("currency", "USD"), ("user_tier", "premium")]));
         Assert.Equal(1, text.Value("payment_amount_usd_bucket", [.. group, ("currency", "USD"), ("user_tier", "premium"), ("le", "100")]));
         Assert.Equal(3, text.Value("payment_amount_usd_bucket", [.. group, ("currency", "USD"), ("user_tier", "premium"), ("le", "500")]));
-        // The payments are over: the pool is back at its baseline (issue 11; it used to keep growing).
+        // The payments are over: the pool is back at its baseline (the seed's pool kept growing).
         Assert.Equal(15, text.Value("database_connections_active", [.. group, ("database", "payment_db"), ("pool", "main_pool")]));
         Assert.Equal(20, text.Value("database_connections_max", [.. group, ("database", "payment_db"), ("pool", "main_pool")]));
         Assert.True(text.Value("push_time_seconds", group) > 0);

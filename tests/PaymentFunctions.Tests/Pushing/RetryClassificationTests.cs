@@ -5,7 +5,7 @@ using PaymentFunctions.Testing;
 namespace PaymentFunctions.Tests.Pushing;
 
 /// <summary>
-/// Issue 13: which push failures are retried, by exact attempt count. A refusal of the request itself (400, 401, 403)
+/// Which push failures are retried, by exact attempt count. A refusal of the request itself (400, 401, 403)
 /// cannot get better by asking again: one attempt. A gateway that is busy, down, refusing connections or not answering
 /// gets the configured retries: 1 + <see cref="MetricPushOptions.MaxRetryAttempts"/> attempts.
 /// </summary>
