@@ -26,10 +26,11 @@ if [ $# -gt 1 ]; then echo "demo.sh: unexpected argument '$2' (--help for usage)
 
 scripts/install-prerequisites.sh
 
-# The binaries the tests run: Debian 13's Pushgateway 1.11 and Prometheus 2.53 (install-prerequisites.sh put them in
-# .tools/debian13), the nearest to what compose and Bicep ship; PUSHGATEWAY_BIN and PROMETHEUS_BIN override them.
-pushgateway_bin="${PUSHGATEWAY_BIN:-.tools/debian13/usr/bin/prometheus-pushgateway}"
-prometheus_bin="${PROMETHEUS_BIN:-.tools/debian13/usr/bin/prometheus}"
+# The binaries the tests run, on the lines compose and Bicep ship (deploy/versions.env): install-prerequisites.sh put
+# Debian sid's Pushgateway and Prometheus in .tools/sid and checked their versions. PUSHGATEWAY_BIN and PROMETHEUS_BIN
+# override them.
+pushgateway_bin="${PUSHGATEWAY_BIN:-.tools/sid/usr/bin/prometheus-pushgateway}"
+prometheus_bin="${PROMETHEUS_BIN:-.tools/sid/usr/bin/prometheus}"
 
 gateway_pid=""
 shard_pid=""

@@ -30,8 +30,8 @@ public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
         _query = new PrometheusQueryClient(_http);
     }
 
-    /// <summary>The binary: <c>PROMETHEUS_BIN</c>, else Debian 13's 2.53 (<see cref="Tools"/>), else <c>prometheus</c> on PATH.</summary>
-    public static string Executable => Environment.GetEnvironmentVariable("PROMETHEUS_BIN") ?? "prometheus";
+    /// <summary>The shipped binary, version-checked: <c>PROMETHEUS_BIN</c>, else <c>.tools/sid</c> (<see cref="Tools.Shipped"/>).</summary>
+    public static string Executable => Tools.Shipped("prometheus");
 
     /// <summary>Base URL, e.g. <c>http://127.0.0.1:40123</c>.</summary>
     public Uri Url { get; }
@@ -50,24 +50,37 @@ public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
         StartWithAsync(PrometheusConfiguration.Render(repositoryConfigPath, scrapeTargets, scrapeInterval, evaluationInterval),
             data => [$"--storage.tsdb.path={data}", CreatedTimestampZeroIngestion]);
 
+    /// <summary>As above, sending the rules' alerts to <paramref name="alertmanager"/> (the repository's file names the compose service).</summary>
+    public static Task<PrometheusProcess> StartAsync(
+        string repositoryConfigPath, IReadOnlyList<string> scrapeTargets, TimeSpan scrapeInterval, TimeSpan evaluationInterval, Uri alertmanager) =>
+        StartWithAsync(
+            PrometheusConfiguration.WithAlertmanager(
+                PrometheusConfiguration.Render(repositoryConfigPath, scrapeTargets, scrapeInterval, evaluationInterval),
+                $"{alertmanager.Host}:{alertmanager.Port}"),
+            data => [$"--storage.tsdb.path={data}", CreatedTimestampZeroIngestion]);
+
     /// <summary>
-    /// As above, but the machine's own Debian 12 Prometheus 2.42 without created-timestamp ingestion: a scraper that
-    /// lacks the feature, as some users run, for which the pusher's first-values hold exists.
+    /// As above, but the machine's own Debian 12 Prometheus 2.42 without created-timestamp ingestion (checked to be 2.42
+    /// by <see cref="Tools.Debian12"/>): a scraper that lacks the feature, as some users run, for which the pusher's
+    /// first-values hold exists. Only the tests of that fallback ask for it.
     /// </summary>
     public static Task<PrometheusProcess> StartDebian12Async(
         string repositoryConfigPath, IReadOnlyList<string> scrapeTargets, TimeSpan scrapeInterval, TimeSpan evaluationInterval) =>
-        OnFreePortAsync(port => StartOnPortAsync(Tools.OnPath("prometheus"), port,
+        OnFreePortAsync(port => StartOnPortAsync(Tools.Debian12("prometheus"), port,
             PrometheusConfiguration.Render(repositoryConfigPath, scrapeTargets, scrapeInterval, evaluationInterval),
             data => [$"--storage.tsdb.path={data}"]));
 
     /// <summary>
     /// Starts Prometheus in agent mode (scrape and remote-write only, a write-ahead log instead of a TSDB) on the
-    /// repository's scrape configuration, writing to <paramref name="remoteWriteUrl"/>. Debian's 2.x takes
-    /// <c>--enable-feature=agent</c>; Prometheus 3 (the image deployed to Azure) takes <c>--agent</c>.
+    /// repository's scrape configuration, writing to <paramref name="remoteWriteUrl"/>, with the flags
+    /// <c>infra/app/monitor-agent.bicep</c> runs the agent with (<see cref="AgentArguments"/>).
     /// </summary>
     public static Task<PrometheusProcess> StartAgentAsync(string repositoryConfigPath, string scrapeTarget, TimeSpan scrapeInterval, Uri remoteWriteUrl) =>
         StartWithAsync(PrometheusConfiguration.RenderAgent(repositoryConfigPath, scrapeTarget, scrapeInterval, remoteWriteUrl),
-            data => ["--enable-feature=agent", CreatedTimestampZeroIngestion, $"--storage.agent.path={data}"]);
+            data => [.. AgentArguments, $"--storage.agent.path={data}"]);
+
+    /// <summary>The agent's mode and feature flags, as the managed backend's container runs them (Prometheus 3: <c>--agent</c>).</summary>
+    public static IReadOnlyList<string> AgentArguments { get; } = ["--agent", CreatedTimestampZeroIngestion];
 
     /// <summary>Starts a Prometheus that scrapes nothing, accepts remote write (<c>/api/v1/write</c>) and evaluates the repository's rules.</summary>
     public static Task<PrometheusProcess> StartReceiverAsync(string repositoryConfigPath, TimeSpan evaluationInterval) =>

@@ -13,8 +13,8 @@ public sealed class PushgatewayProcess : ExternalProcess
     /// <summary>The port it listens on (to restart a gateway in place).</summary>
     public int Port { get; }
 
-    /// <summary>The binary: <c>PUSHGATEWAY_BIN</c>, else Debian 13's 1.11 (<see cref="Tools"/>), else <c>prometheus-pushgateway</c> on PATH.</summary>
-    public static string Executable => Environment.GetEnvironmentVariable("PUSHGATEWAY_BIN") ?? "prometheus-pushgateway";
+    /// <summary>The shipped binary, version-checked: <c>PUSHGATEWAY_BIN</c>, else <c>.tools/sid</c> (<see cref="Tools.Shipped"/>).</summary>
+    public static string Executable => Tools.Shipped("prometheus-pushgateway");
 
     /// <summary>Base URL, e.g. <c>http://127.0.0.1:40123</c>.</summary>
     public Uri Url { get; }
@@ -30,7 +30,7 @@ public sealed class PushgatewayProcess : ExternalProcess
     /// logging the refusal; the shipped gateways run without the check).
     /// </summary>
     public static Task<PushgatewayProcess> StartDebian12Async(params string[] extraArguments) =>
-        OnFreePortAsync(port => StartOnPortAsync(Tools.OnPath("prometheus-pushgateway"), port, extraArguments));
+        OnFreePortAsync(port => StartOnPortAsync(Tools.Debian12("prometheus-pushgateway"), port, extraArguments));
 
     /// <summary>Starts a gateway on a given port (to restart one in place) and waits until it is ready.</summary>
     public static Task<PushgatewayProcess> StartAsync(int port, params string[] extraArguments) => StartOnPortAsync(null, port, extraArguments);
