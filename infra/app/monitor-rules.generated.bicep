@@ -166,6 +166,7 @@ resource ruleGroupPaymentFunctionsPushHealthAlerts 'Microsoft.AlertsManagement/p
         expression: '''
 instance:metric_push_age:seconds > 5 * 60
   unless on (job, instance) metric_push_final_timestamp_seconds > 0
+  unless on () pushgateway:up:min15m == 0
 '''
         for: 'PT1M'
         severity: 2
@@ -204,7 +205,11 @@ instance:metric_push_age:seconds > 5 * 60
       }
       {
         alert: 'MetricPushAbsent'
-        expression: 'absent(metric_push_last_success_timestamp_seconds)'
+        expression: '''
+absent(metric_push_last_success_timestamp_seconds)
+  and on ()
+count(up{job="pushgateway"} == 1) > 0
+'''
         for: 'PT10M'
         severity: 0
         labels: {
@@ -223,7 +228,10 @@ instance:metric_push_age:seconds > 5 * 60
       }
       {
         alert: 'MetricPushFailing'
-        expression: 'instance:metric_push_failures:increase10m > 0'
+        expression: '''
+instance:metric_push_failures:increase10m > 0
+  unless on () pushgateway:up:min15m == 0
+'''
         for: 'PT1M'
         severity: 2
         labels: {
@@ -458,6 +466,11 @@ time() - max by (job, instance) (
   push_time_seconds and on (job, instance) metric_push_last_success_timestamp_seconds
 )
 '''
+        enabled: true
+      }
+      {
+        record: 'pushgateway:up:min15m'
+        expression: 'min_over_time(up{job="pushgateway"}[15m])'
         enabled: true
       }
       {

@@ -287,6 +287,8 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
             ["job_status:payment_requests:rate5m"] = paymentsByStatus,
             ["job:payment_rejected_ratio:rate5m"] = rejectedShare,
             ["job_cause:payment_rejected_requests:rate5m"] = rejectedByCause,
+            // The gateway answered every scrape of the run: no outage silences the per-instance push alerts.
+            ["pushgateway:up:min15m"] = [Expected.Exactly(1, ("job", "pushgateway"))],
         };
     }
 
