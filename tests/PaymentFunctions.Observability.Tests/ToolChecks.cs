@@ -22,7 +22,7 @@ public sealed class ToolChecks
         await AssertSucceedsAsync(
             "docker-compose",
             ["-f", "docker-compose.yml", "config", "--quiet"],
-            new Dictionary<string, string?> { ["GRAFANA_ADMIN_PASSWORD"] = "compose-config-check-only" });
+            ComposeSettings);
 
     [Fact]
     public async Task The_compose_pushgateway_runs_without_the_per_push_consistency_check() =>
@@ -35,7 +35,7 @@ public sealed class ToolChecks
         var (exitCode, output) = await Repository.RunAsync(
             "docker-compose",
             ["-f", "docker-compose.yml", "config"],
-            new Dictionary<string, string?> { ["GRAFANA_ADMIN_PASSWORD"] = "compose-config-check-only" });
+            ComposeSettings);
         Assert.True(exitCode == 0, output);
         var yaml = new YamlStream();
         yaml.Load(new StringReader(output[output.IndexOf("services:", StringComparison.Ordinal)..]));
@@ -57,11 +57,45 @@ public sealed class ToolChecks
         var (exitCode, output) = await Repository.RunAsync(
             "docker-compose",
             ["-f", "docker-compose.yml", "config", "--quiet"],
-            new Dictionary<string, string?> { ["GRAFANA_ADMIN_PASSWORD"] = null });
+            new Dictionary<string, string?>(ComposeSettings) { ["GRAFANA_ADMIN_PASSWORD"] = null });
 
         Assert.True(exitCode != 0, "docker-compose config passed without GRAFANA_ADMIN_PASSWORD:\n" + output);
         Assert.Contains("GRAFANA_ADMIN_PASSWORD", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Docker_compose_config_refuses_a_stack_whose_alerts_reach_nobody()
+    {
+        var (exitCode, output) = await Repository.RunAsync(
+            "docker-compose",
+            ["-f", "docker-compose.yml", "config", "--quiet"],
+            new Dictionary<string, string?>(ComposeSettings) { ["ALERT_WEBHOOK_URL"] = null });
+
+        Assert.True(exitCode != 0, "docker-compose config passed without ALERT_WEBHOOK_URL:\n" + output);
+        Assert.Contains("Set ALERT_WEBHOOK_URL to the webhook alerts are sent to", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_compose_alertmanager_writes_the_webhook_url_where_alertmanager_yml_reads_it()
+    {
+        // The URL is a credential: it reaches the container as a setting and the configuration reads it from a file.
+        var command = string.Join(' ', await ComposeCommandAsync("alertmanager"));
+        var urlFile = AlertmanagerConfiguration.WebhookUrlFile(File.ReadAllText(Repository.PathOf("deploy/alertmanager/alertmanager.yml")));
+        Assert.Contains($"\"$$ALERT_WEBHOOK_URL\" > {urlFile}", command, StringComparison.Ordinal);
+        Assert.Contains("exec /bin/alertmanager --config.file=/etc/alertmanager/alertmanager.yml", command, StringComparison.Ordinal);
+        Assert.DoesNotContain("https://", File.ReadAllText(Repository.PathOf("deploy/alertmanager/alertmanager.yml")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Amtool_check_config_accepts_alertmanager_yml() =>
+        await AssertSucceedsAsync("amtool", ["check-config", "deploy/alertmanager/alertmanager.yml"]);
+
+    /// <summary>The settings compose refuses to start without, set to placeholders: config is only checked here.</summary>
+    private static readonly Dictionary<string, string?> ComposeSettings = new(StringComparer.Ordinal)
+    {
+        ["GRAFANA_ADMIN_PASSWORD"] = "compose-config-check-only",
+        ["ALERT_WEBHOOK_URL"] = "http://127.0.0.1:9/compose-config-check-only",
+    };
 
     private static string[] Files(string directory)
     {
