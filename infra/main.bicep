@@ -94,7 +94,12 @@ param grafanaImage string = 'docker.io/grafana/grafana:12.1.1'
 ])
 param metricsBackend string = 'managed'
 
-@description('E-mail address the alerts of the managed backend go to (action group); empty: no receiver.')
+@description('The webhook every alert goes to, in both backends: a generic JSON receiver, a Slack-compatible or a Microsoft Teams webhook (see docs/deploy.md for what each backend sends).')
+@minLength(8)
+@secure()
+param alertWebhookUrl string
+
+@description('Managed backend only: an e-mail address the action group also notifies; empty: the webhook only.')
 param alertEmailAddress string = ''
 
 @description('Object ID of the user made Grafana Admin on Azure Managed Grafana (azd fills in the signed-in user); empty: none.')
@@ -259,6 +264,7 @@ module monitorWorkspace 'app/monitor-workspace.bicep' = if (managedMetrics) {
     dataCollectionRuleName: '${abbrs.insightsDataCollectionRules}prometheus-${resourceToken}'
     actionGroupName: '${abbrs.insightsActionGroups}payments-${resourceToken}'
     publisherPrincipalId: monitorIdentity!.outputs.principalId
+    alertWebhookUrl: alertWebhookUrl
     alertEmailAddress: alertEmailAddress
   }
 }

@@ -1,4 +1,4 @@
-metadata description = 'Azure Monitor managed service for Prometheus: the workspace that keeps the metrics, the data collection endpoint and rule that take Prometheus remote write into it (Monitoring Metrics Publisher for the agent identity, on the rule only), the repository rules as rule groups, and the action group alerts reach.'
+metadata description = 'Azure Monitor managed service for Prometheus: the workspace that keeps the metrics, the data collection endpoint and rule that take Prometheus remote write into it (Monitoring Metrics Publisher for the agent identity, on the rule only), the repository rules as rule groups, and the action group alerts reach (a webhook, optionally an e-mail address).'
 
 @description('Location of the resources.')
 param location string
@@ -21,7 +21,11 @@ param actionGroupName string
 @description('Principal (the Prometheus agent identity) allowed to remote-write into the workspace through the rule.')
 param publisherPrincipalId string
 
-@description('E-mail address the alerts are sent to; empty: the action group has no receiver.')
+@description('Webhook every alert is posted to (Azure Monitor common alert schema).')
+@secure()
+param alertWebhookUrl string
+
+@description('E-mail address the alerts are also sent to; empty: webhook only.')
 param alertEmailAddress string
 
 // Monitoring Metrics Publisher: ingest through this data collection rule, nothing else.
@@ -107,6 +111,15 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
   properties: {
     groupShortName: 'payments'
     enabled: true
+    // An action group keeps serviceUri as a plain property: whoever can read the action group can read the URL.
+    // Receiver names are unique across all receivers of the group (the e-mail one is on-call).
+    webhookReceivers: [
+      {
+        name: 'on-call-webhook'
+        serviceUri: alertWebhookUrl
+        useCommonAlertSchema: true
+      }
+    ]
     emailReceivers: empty(alertEmailAddress)
       ? []
       : [

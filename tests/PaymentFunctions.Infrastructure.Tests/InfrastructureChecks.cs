@@ -44,7 +44,7 @@ public static partial class InfrastructureChecks
 
     /// <summary>The credentials and passwords main.bicep must take as @secure() parameters.</summary>
     public static readonly string[] SecureMainParameters =
-        ["pushgatewayUsername", "pushgatewayPassword", "pushgatewayPasswordBcryptHash", "grafanaAdminPassword"];
+        ["pushgatewayUsername", "pushgatewayPassword", "pushgatewayPasswordBcryptHash", "grafanaAdminPassword", AlertWebhookParameter];
 
     /// <summary>App settings the app reads, with the values the deployment must give them.</summary>
     public static readonly IReadOnlyDictionary<string, string> FixedAppSettings = new Dictionary<string, string>
@@ -71,6 +71,7 @@ public static partial class InfrastructureChecks
         CheckManagedPrometheus(main, findings);
         CheckRuleGroups(main, rulesDirectory ?? Repository.RulesDirectory, findings);
         CheckGrafana(main, findings);
+        CheckAlerting(main, findings);
         return findings;
     }
 
@@ -325,6 +326,9 @@ public static partial class InfrastructureChecks
                     $"{label} exposes a connection string or secret URI");
                 Expect(findings, Outputs, !secure.Any(s => value.Contains($"parameters('{s}')", StringComparison.Ordinal)),
                     $"{label} returns a @secure() parameter");
+                // An action group keeps its webhook URLs as plain properties: reading one back would publish the secret.
+                Expect(findings, Outputs, !value.Contains("webhookReceivers", StringComparison.OrdinalIgnoreCase) && !value.Contains("serviceUri", StringComparison.OrdinalIgnoreCase),
+                    $"{label} reads a webhook receiver's URL back from an action group");
             }
         }
 

@@ -54,6 +54,7 @@ public sealed class InfrastructureTests(CompiledInfrastructure infrastructure) :
     [InlineData(InfrastructureChecks.ManagedPrometheus)]
     [InlineData(InfrastructureChecks.RuleGroups)]
     [InlineData(InfrastructureChecks.Grafana)]
+    [InlineData(InfrastructureChecks.Alerting)]
     public void The_compiled_template_passes_check(string rule)
     {
         _ = infrastructure.Template; // fails with the build output when the build failed

@@ -79,6 +79,16 @@ public sealed class MutatedInfrastructure : IDisposable
         new("grafana-public-snapshots", "app/monitor-grafana.bicep", "externalEnabled: false", "externalEnabled: true", InfrastructureChecks.Grafana),
         new("agent-password-output", "app/monitor-agent.bicep", "@description('Name of the container app.')\noutput",
             "output leakedPassword string = password\n\n@description('Name of the container app.')\noutput", InfrastructureChecks.Outputs),
+
+        // Alerting: every backend pages the webhook, which stays a secret.
+        new("action-group-other-webhook", "app/monitor-workspace.bicep", "serviceUri: alertWebhookUrl", "serviceUri: 'https://example.invalid/hook'", InfrastructureChecks.Alerting),
+        new("action-group-own-schema", "app/monitor-workspace.bicep", "serviceUri: alertWebhookUrl\n        useCommonAlertSchema: true",
+            "serviceUri: alertWebhookUrl\n        useCommonAlertSchema: false", InfrastructureChecks.Alerting),
+        new("webhook-not-secure", "main.bicep", "@minLength(8)\n@secure()\nparam alertWebhookUrl", "@minLength(8)\nparam alertWebhookUrl", InfrastructureChecks.SecureParameters),
+        new("webhook-output", "main.bicep", "@description('Name of the Function App.')\noutput",
+            "output alertWebhook string = alertWebhookUrl\n\n@description('Name of the Function App.')\noutput", InfrastructureChecks.Outputs),
+        new("action-group-webhook-output", "app/monitor-workspace.bicep", "@description('Name of the Azure Monitor workspace.')\noutput",
+            "output webhook string = actionGroup.properties.webhookReceivers[0].serviceUri\n\n@description('Name of the Azure Monitor workspace.')\noutput", InfrastructureChecks.Outputs),
     ];
 
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("payment-functions-mutations-");

@@ -36,6 +36,7 @@ public sealed class MutationTests(MutatedInfrastructure mutated) : IClassFixture
     [InlineData("secure-output", "outputs-should-not-contain-secrets")]
     [InlineData("password-not-secure", "secure-secrets-in-params")]
     [InlineData("agent-password-output", "outputs-should-not-contain-secrets")]
+    [InlineData("webhook-output", "outputs-should-not-contain-secrets")]
     public void A_broken_property_also_fails_the_lint(string id, string linterRule)
     {
         var result = mutated[id];
