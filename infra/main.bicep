@@ -1,6 +1,6 @@
 targetScope = 'subscription'
 
-metadata description = 'PaymentFunctions on Azure: the Function App (Flex Consumption, .NET 10 isolated), the Pushgateway it pushes to, and Prometheus and Grafana reading from it.'
+metadata description = 'PaymentFunctions on Azure: the Function App (Flex Consumption, .NET 10 isolated), the Pushgateway it pushes to, Prometheus and Grafana reading from it, and the alerts paging a webhook.'
 
 @minLength(1)
 @maxLength(64)
@@ -83,6 +83,9 @@ param pushgatewayImage string = 'docker.io/prom/pushgateway:v1.11.1'
 
 @description('Prometheus container image (official, pinned).')
 param prometheusImage string = 'docker.io/prom/prometheus:v3.5.0'
+
+@description('Alertmanager container image (official, pinned); self-hosted backend only.')
+param alertmanagerImage string = 'docker.io/prom/alertmanager:v0.33.1'
 
 @description('Grafana container image (official, pinned).')
 param grafanaImage string = 'docker.io/grafana/grafana:12.1.1'
@@ -210,6 +213,20 @@ module pushgateway 'app/pushgateway.bicep' = {
   }
 }
 
+// Self-hosted backend: Alertmanager pages the webhook; Prometheus sends its alerts to it inside the environment.
+module alertmanager 'app/alertmanager.bicep' = if (!managedMetrics) {
+  name: 'alertmanager'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.appContainerApps}alertmgr-${resourceToken}'
+    environmentId: containerAppsEnvironment.outputs.id
+    image: alertmanagerImage
+    webhookUrl: alertWebhookUrl
+  }
+}
+
 module prometheus 'app/prometheus.bicep' = if (!managedMetrics) {
   name: 'prometheus'
   scope: rg
@@ -220,6 +237,7 @@ module prometheus 'app/prometheus.bicep' = if (!managedMetrics) {
     environmentId: containerAppsEnvironment.outputs.id
     image: prometheusImage
     pushgatewayFqdns: pushgateway.outputs.fqdns
+    alertmanagerAddress: alertmanager!.outputs.address
     username: pushgatewayUsername
     password: pushgatewayPassword
     passwordBcryptHash: pushgatewayPasswordBcryptHash

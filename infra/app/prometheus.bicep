@@ -1,4 +1,4 @@
-metadata description = 'Prometheus as a container app: scrapes the Pushgateway over HTTPS with basic auth and honor_labels, loads the repository rules, serves its UI behind the same basic auth. The TSDB stays on the container file system (never Azure Files).'
+metadata description = 'Prometheus as a container app: scrapes the Pushgateway over HTTPS with basic auth and honor_labels, loads the repository rules, sends alerts to the Alertmanager app, serves its UI behind the same basic auth. The TSDB stays on the container file system (never Azure Files).'
 
 @description('Location of the resources.')
 param location string
@@ -30,6 +30,9 @@ param password string
 @secure()
 param passwordBcryptHash string
 
+@description('host:port of the Alertmanager the alerts go to, in the same Container Apps environment (plain HTTP by app name).')
+param alertmanagerAddress string
+
 @description('How long samples are kept.')
 param retentionTime string = '7d'
 
@@ -37,6 +40,7 @@ var configDirectory = '/etc/prometheus/azure'
 
 // Generated here, not loaded from deploy/prometheus/prometheus.yml: in Azure the Pushgateway is
 // reached at its FQDN over HTTPS with basic auth. honor_labels keeps the pushed job/instance labels.
+// Alerts go to the internal Alertmanager app by name (alertmanager.bicep says why over plain HTTP).
 var prometheusConfig = '''
 global:
   scrape_interval: 15s
@@ -53,6 +57,11 @@ scrape_configs:
       password_file: {0}/pushgateway-password
     static_configs:
       - targets: [{2}]
+alerting:
+  alertmanagers:
+    - scheme: http
+      static_configs:
+        - targets: ['{3}']
 '''
 
 // Every Pushgateway shard, as a YAML flow sequence of quoted host names.
@@ -62,7 +71,7 @@ var recordingRules = loadTextContent('../../deploy/prometheus/rules/recording.ym
 var alertRules = loadTextContent('../../deploy/prometheus/rules/alerts.yml')
 
 // Changing a secret does not start a new revision: a hash of the (non-secret) files in the template does.
-var configRevision = uniqueString(prometheusConfig, recordingRules, alertRules, scrapeTargets, retentionTime)
+var configRevision = uniqueString(prometheusConfig, recordingRules, alertRules, scrapeTargets, alertmanagerAddress, retentionTime)
 
 resource prometheus 'Microsoft.App/containerApps@2025-01-01' = {
   name: name
@@ -90,7 +99,7 @@ resource prometheus 'Microsoft.App/containerApps@2025-01-01' = {
           name: 'prometheus-yml'
           // Secret: carries the user name (a @secure() parameter); the rest is not secret.
           #disable-next-line use-secure-value-for-secure-inputs
-          value: format(prometheusConfig, configDirectory, username, scrapeTargets)
+          value: format(prometheusConfig, configDirectory, username, scrapeTargets, alertmanagerAddress)
         }
         {
           name: 'pushgateway-password'

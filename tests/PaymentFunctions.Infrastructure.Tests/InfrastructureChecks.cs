@@ -56,9 +56,13 @@ public static partial class InfrastructureChecks
         ["MetricJanitorSchedule"] = "0 */5 * * * *",
     };
 
-    /// <summary>Every check; the rule groups are compared with the rule files in <paramref name="rulesDirectory"/> (default: the repository's).</summary>
-    public static IReadOnlyList<Finding> Check(JsonElement compiledMain, string? rulesDirectory = null)
+    /// <summary>
+    /// Every check; the rule groups and the Alertmanager configuration are compared with the files of
+    /// <paramref name="deployDirectory"/> (default: the repository's <c>deploy/</c>).
+    /// </summary>
+    public static IReadOnlyList<Finding> Check(JsonElement compiledMain, string? deployDirectory = null)
     {
+        deployDirectory ??= Repository.DeployDirectory;
         var main = ArmTemplate.Parse(compiledMain);
         var findings = new List<Finding>();
         CheckFunctionApps(main, findings);
@@ -69,9 +73,9 @@ public static partial class InfrastructureChecks
         CheckContainerApps(main, findings);
         CheckLeastPrivilege(main, findings);
         CheckManagedPrometheus(main, findings);
-        CheckRuleGroups(main, rulesDirectory ?? Repository.RulesDirectory, findings);
+        CheckRuleGroups(main, Path.Combine(deployDirectory, "prometheus", "rules"), findings);
         CheckGrafana(main, findings);
-        CheckAlerting(main, findings);
+        CheckAlerting(main, Path.Combine(deployDirectory, "alertmanager", "alertmanager.yml"), findings);
         return findings;
     }
 
@@ -349,7 +353,15 @@ public static partial class InfrastructureChecks
                 continue; // The agent has no ingress at all: nothing reaches it.
             }
 
-            ExpectLiteral(findings, ContainerApps, app.Property("properties", "configuration", "ingress", "allowInsecure"), false, $"{label} ingress.allowInsecure");
+            // Plain HTTP only where it never leaves the environment: an internal ingress (Alertmanager, reached by app name).
+            var ingress = app.Property("properties", "configuration", "ingress");
+            var insecure = ingress?.TryGetProperty("allowInsecure", out var i) == true ? i : (JsonElement?)null;
+            if (insecure?.ValueKind == JsonValueKind.True && ingress?.TryGetProperty("external", out var external) == true && external.ValueKind == JsonValueKind.False)
+            {
+                continue;
+            }
+
+            ExpectLiteral(findings, ContainerApps, insecure, false, $"{label} ingress.allowInsecure (true is for internal ingress only)");
         }
 
         var pushgateways = apps.Where(a => IsPushgateway(a.Resource)).ToList();

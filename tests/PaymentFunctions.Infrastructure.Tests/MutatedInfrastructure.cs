@@ -89,6 +89,19 @@ public sealed class MutatedInfrastructure : IDisposable
             "output alertWebhook string = alertWebhookUrl\n\n@description('Name of the Function App.')\noutput", InfrastructureChecks.Outputs),
         new("action-group-webhook-output", "app/monitor-workspace.bicep", "@description('Name of the Azure Monitor workspace.')\noutput",
             "output webhook string = actionGroup.properties.webhookReceivers[0].serviceUri\n\n@description('Name of the Azure Monitor workspace.')\noutput", InfrastructureChecks.Outputs),
+        new("alertmanager-config-edited", "app/alertmanager.bicep", "          value: alertmanagerConfig\n",
+            "          value: replace(alertmanagerConfig, 'send_resolved: true', 'send_resolved: false')\n", InfrastructureChecks.Alerting),
+        new("alertmanager-config-elsewhere", "app/alertmanager.bicep", "mountPath: '/etc/alertmanager'", "mountPath: '/etc/alertmanager/azure'", InfrastructureChecks.Alerting),
+        new("alertmanager-webhook-in-plain-env", "app/alertmanager.bicep", "name: 'ALERT_WEBHOOK_URL'\n              secretRef: 'alert-webhook-url'",
+            "name: 'ALERT_WEBHOOK_URL'\n              value: 'https://example.invalid/hook'", InfrastructureChecks.Alerting),
+        new("alertmanager-webhook-other-file", "app/alertmanager.bicep", "\"$ALERT_WEBHOOK_URL\" > /alertmanager/webhook-url", "\"$ALERT_WEBHOOK_URL\" > /tmp/webhook-url",
+            InfrastructureChecks.Alerting),
+        new("alertmanager-external", "app/alertmanager.bicep", "external: false", "external: true", InfrastructureChecks.Alerting, InfrastructureChecks.ContainerApps),
+        new("alertmanager-other-port", "app/alertmanager.bicep", "targetPort: 9093", "targetPort: 8080", InfrastructureChecks.Alerting),
+        new("alertmanager-two-replicas", "app/alertmanager.bicep", "minReplicas: 1\n        maxReplicas: 1", "minReplicas: 1\n        maxReplicas: 2", InfrastructureChecks.Alerting),
+        new("alertmanager-clustered", "app/alertmanager.bicep", " --cluster.listen-address='", "'", InfrastructureChecks.Alerting),
+        new("prometheus-alerts-elsewhere", "main.bicep", "alertmanagerAddress: alertmanager!.outputs.address", "alertmanagerAddress: 'localhost:9093'", InfrastructureChecks.Alerting),
+        new("prometheus-without-alerting", "app/prometheus.bicep", "alerting:\n  alertmanagers:\n", "alerting_disabled:\n  alertmanagers:\n", InfrastructureChecks.Alerting),
     ];
 
     private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("payment-functions-mutations-");
@@ -129,7 +142,7 @@ public sealed class MutatedInfrastructure : IDisposable
             if (problem is null)
             {
                 using var document = JsonDocument.Parse(File.ReadAllText(json));
-                findings = InfrastructureChecks.Check(document.RootElement, Path.Combine(copy, "deploy", "prometheus", "rules"));
+                findings = InfrastructureChecks.Check(document.RootElement, Path.Combine(copy, "deploy"));
             }
 
             var prefix = copy + Path.DirectorySeparatorChar;

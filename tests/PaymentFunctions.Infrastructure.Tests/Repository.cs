@@ -9,7 +9,9 @@ public static class Repository
 
     public static string MainBicep => Path.Combine(Infra, "main.bicep");
 
-    public static string RulesDirectory => Path.Combine(Root, "deploy", "prometheus", "rules");
+    public static string DeployDirectory => Path.Combine(Root, "deploy");
+
+    public static string RulesDirectory => Path.Combine(DeployDirectory, "prometheus", "rules");
 
     /// <summary>
     /// Copies what <c>infra/main.bicep</c> compiles from (<c>infra/</c> and the <c>deploy/</c> files it loads) to a
