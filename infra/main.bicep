@@ -78,16 +78,16 @@ param pushgatewayPasswordBcryptHash string
 @secure()
 param grafanaAdminPassword string
 
-@description('Pushgateway container image (official, pinned).')
-param pushgatewayImage string = 'docker.io/prom/pushgateway:v1.11.1'
+@description('Pushgateway container image (official, pinned): PUSHGATEWAY_SHIPPED of deploy/versions.env.')
+param pushgatewayImage string = 'docker.io/prom/pushgateway:v1.11.2'
 
-@description('Prometheus container image (official, pinned).')
-param prometheusImage string = 'docker.io/prom/prometheus:v3.5.0'
+@description('Prometheus container image (official, pinned): PROMETHEUS_SHIPPED of deploy/versions.env.')
+param prometheusImage string = 'docker.io/prom/prometheus:v3.5.3'
 
-@description('Alertmanager container image (official, pinned); self-hosted backend only.')
+@description('Alertmanager container image (official, pinned): ALERTMANAGER_SHIPPED of deploy/versions.env; self-hosted backend only.')
 param alertmanagerImage string = 'docker.io/prom/alertmanager:v0.33.1'
 
-@description('Grafana container image (official, pinned).')
+@description('Grafana container image (official, pinned): GRAFANA_SHIPPED of deploy/versions.env; self-hosted backend only.')
 param grafanaImage string = 'docker.io/grafana/grafana:12.1.1'
 
 @description('Where metrics are kept: managed (Azure Monitor workspace, Prometheus agent, Azure Managed Grafana; history survives restarts) or selfHosted (Prometheus and Grafana container apps; history lives and dies with the Prometheus replica).')

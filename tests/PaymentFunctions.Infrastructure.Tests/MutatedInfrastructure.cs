@@ -67,7 +67,7 @@ public sealed class MutatedInfrastructure : IDisposable
         new("remote-write-other-identity", "main.bicep", "identityClientId: monitorIdentity!.outputs.clientId", "identityClientId: identity.outputs.clientId",
             InfrastructureChecks.ManagedPrometheus),
         new("agent-without-honor-labels", "app/monitor-agent.bicep", "honor_labels: true", "honor_labels: false", InfrastructureChecks.ManagedPrometheus),
-        new("agent-prometheus-2-45", "main.bicep", "param prometheusImage string = 'docker.io/prom/prometheus:v3.5.0'",
+        new("agent-prometheus-2-45", "main.bicep", "param prometheusImage string = 'docker.io/prom/prometheus:v3.5.3'",
             "param prometheusImage string = 'docker.io/prom/prometheus:v2.45.0'", InfrastructureChecks.ManagedPrometheus),
         new("grafana-admin-owner", "app/monitor-grafana.bicep", "var grafanaAdminRoleId = '22926164-76b3-42b3-bc55-97df8dab3e41'",
             "var grafanaAdminRoleId = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635'", InfrastructureChecks.LeastPrivilege),
