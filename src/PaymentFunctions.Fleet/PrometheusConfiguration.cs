@@ -94,6 +94,23 @@ public static class PrometheusConfiguration
             root.Children.Remove("alerting");
         });
 
+    /// <summary>
+    /// <paramref name="configuration"/> with the targets of its Alertmanager replaced by <paramref name="alertmanager"/>
+    /// (host:port): the rules' alerts go where a test listens.
+    /// </summary>
+    public static string WithAlertmanager(string configuration, string alertmanager) =>
+        Edit(configuration, root =>
+        {
+            var alerting = (YamlMappingNode)root.Children["alerting"];
+            foreach (var manager in ((YamlSequenceNode)alerting.Children["alertmanagers"]).Children.Cast<YamlMappingNode>())
+            {
+                foreach (var config in ((YamlSequenceNode)manager.Children["static_configs"]).Children.Cast<YamlMappingNode>())
+                {
+                    config.Children["targets"] = new YamlSequenceNode(new YamlScalarNode(alertmanager));
+                }
+            }
+        });
+
     private static string Edit(string configuration, Action<YamlMappingNode> edit)
     {
         var yaml = new YamlStream();

@@ -80,7 +80,7 @@ public sealed class ToolChecks
     {
         // The URL is a credential: it reaches the container as a setting and the configuration reads it from a file.
         var command = string.Join(' ', await ComposeCommandAsync("alertmanager"));
-        var urlFile = AlertmanagerConfiguration.WebhookUrlFile(File.ReadAllText(Repository.PathOf("deploy/alertmanager/alertmanager.yml")));
+        var urlFile = Testing.AlertmanagerConfiguration.WebhookUrlFile(File.ReadAllText(Repository.PathOf("deploy/alertmanager/alertmanager.yml")));
         Assert.Contains($"\"$$ALERT_WEBHOOK_URL\" > {urlFile}", command, StringComparison.Ordinal);
         Assert.Contains("exec /bin/alertmanager --config.file=/etc/alertmanager/alertmanager.yml", command, StringComparison.Ordinal);
         Assert.DoesNotContain("https://", File.ReadAllText(Repository.PathOf("deploy/alertmanager/alertmanager.yml")), StringComparison.Ordinal);

@@ -72,15 +72,13 @@ public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
 
     /// <summary>
     /// Starts Prometheus in agent mode (scrape and remote-write only, a write-ahead log instead of a TSDB) on the
-    /// repository's scrape configuration, writing to <paramref name="remoteWriteUrl"/>, with the flags
-    /// <c>infra/app/monitor-agent.bicep</c> runs the agent with (<see cref="AgentArguments"/>).
+    /// repository's scrape configuration, writing to <paramref name="remoteWriteUrl"/>, with <paramref name="flags"/>: the
+    /// mode and feature flags the deployed agent runs with (the tests read them from <c>infra/app/monitor-agent.bicep</c>).
     /// </summary>
-    public static Task<PrometheusProcess> StartAgentAsync(string repositoryConfigPath, string scrapeTarget, TimeSpan scrapeInterval, Uri remoteWriteUrl) =>
+    public static Task<PrometheusProcess> StartAgentAsync(
+        string repositoryConfigPath, string scrapeTarget, TimeSpan scrapeInterval, Uri remoteWriteUrl, IReadOnlyList<string> flags) =>
         StartWithAsync(PrometheusConfiguration.RenderAgent(repositoryConfigPath, scrapeTarget, scrapeInterval, remoteWriteUrl),
-            data => [.. AgentArguments, $"--storage.agent.path={data}"]);
-
-    /// <summary>The agent's mode and feature flags, as the managed backend's container runs them (Prometheus 3: <c>--agent</c>).</summary>
-    public static IReadOnlyList<string> AgentArguments { get; } = ["--agent", CreatedTimestampZeroIngestion];
+            data => [.. flags, $"--storage.agent.path={data}"]);
 
     /// <summary>Starts a Prometheus that scrapes nothing, accepts remote write (<c>/api/v1/write</c>) and evaluates the repository's rules.</summary>
     public static Task<PrometheusProcess> StartReceiverAsync(string repositoryConfigPath, TimeSpan evaluationInterval) =>
