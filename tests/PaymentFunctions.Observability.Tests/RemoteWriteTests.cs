@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using PaymentFunctions.Fleet;
 using PaymentFunctions.Testing;
 using Xunit.Abstractions;
@@ -33,7 +34,7 @@ public sealed class RemoteWriteTests(ITestOutputHelper output)
         var target = $"127.0.0.1:{gateway.Url.Port}";
         await using var direct = await PrometheusProcess.StartAsync(config, target, Interval, Interval);
         await using var receiver = await PrometheusProcess.StartReceiverAsync(config, Interval);
-        await using var agent = await PrometheusProcess.StartAgentAsync(config, target, Interval, new Uri(receiver.Url, "/api/v1/write"));
+        await using var agent = await PrometheusProcess.StartAgentAsync(config, target, Interval, new Uri(receiver.Url, "/api/v1/write"), ShippedAgentFlags());
         Assert.Contains("remote_write", agent.Configuration, StringComparison.Ordinal);
         Assert.Contains("honor_labels: true", agent.Configuration, StringComparison.Ordinal);
         Assert.DoesNotContain("rule_files", agent.Configuration, StringComparison.Ordinal);
@@ -96,6 +97,53 @@ public sealed class RemoteWriteTests(ITestOutputHelper output)
         output.WriteLine(comparison.Report);
         output.WriteLine($"Attempts: {attempts}");
         Assert.True(comparison.Differences.Count == 0, string.Join('\n', comparison.Differences));
+    }
+
+    /// <summary>
+    /// The managed path's promise for a fleet: the agent, run with the very flags <c>infra/app/monitor-agent.bicep</c> gives
+    /// it, remote-writes each series' created-timestamp zero as an ordinary sample, so the receiver (the workspace) counts
+    /// every instance exactly with <c>increase()</c> at the last scrape, instances that lived less than one scrape interval
+    /// and were scraped once included.
+    /// </summary>
+    [Fact]
+    public async Task Through_the_shipped_agent_the_receiver_counts_every_instance_of_a_fleet_exactly_those_shorter_than_one_scrape_included()
+    {
+        var config = Repository.PathOf("deploy/prometheus/prometheus.yml");
+        var flags = ShippedAgentFlags();
+        Assert.Contains("--agent", flags);
+        Assert.Contains(PrometheusProcess.CreatedTimestampZeroIngestion, flags);
+        await using var gateway = await PushgatewayProcess.StartAsync();
+        await using var receiver = await PrometheusProcess.StartReceiverAsync(config, Interval);
+        await using var agent = await PrometheusProcess.StartAgentAsync(config, $"127.0.0.1:{gateway.Url.Port}", Interval, new Uri(receiver.Url, "/api/v1/write"), flags);
+        using var client = new PrometheusQueryClient(new Uri(receiver.Url, "/"));
+        await Poll.UntilAsync(async () => await client.ScalarAsync("up{job=\"pushgateway\"}") == 1, Deadline, "the receiver gets the agent's scrapes of the gateway");
+
+        var plan = FleetPlan.Create(new FleetPlanOptions { Seed = 28, Instances = 12, ScrapeInterval = Interval, InstancePrefix = "rw-fleet" });
+        var fleet = await new FleetRunner(TimeProvider.System).RunAsync(plan, new FleetSettings { Pushgateways = [gateway.Url] }, CancellationToken.None);
+        var time = await FleetComparison.WaitForFinalScrapesAsync(client, fleet, Deadline);
+        var report = await FleetComparison.CompareAsync(
+            client, fleet, RecordingRule.LoadPaymentPanels(Repository.PathOf("deploy/prometheus/rules/recording.yml")), time, "10m");
+        output.WriteLine(report.Format());
+
+        Assert.Contains(fleet.Instances, i => i.Class == LifetimeClass.BelowOneInterval);
+        foreach (var scope in Enum.GetValues<LifetimeClass>().Select(FleetReport.ScopeOf).Append(FleetReport.All))
+        {
+            var payments = report.Get(scope, "payments");
+            Assert.True(payments.IsWithin(Exact), $"Not counted exactly through the agent: {payments}");
+        }
+    }
+
+    /// <summary>The arguments <c>infra/app/monitor-agent.bicep</c> starts the agent with, but the paths of its configuration and storage.</summary>
+    private static List<string> ShippedAgentFlags()
+    {
+        var bicep = File.ReadAllText(Repository.PathOf("infra/app/monitor-agent.bicep"));
+        var args = bicep[bicep.IndexOf("args: [", StringComparison.Ordinal)..];
+        args = args[..args.IndexOf(']', StringComparison.Ordinal)];
+        var flags = Regex.Matches(args, "'(--[^']+)'").Select(m => m.Groups[1].Value)
+            .Where(a => !a.StartsWith("--config.file=", StringComparison.Ordinal) && !a.StartsWith("--storage.agent.path=", StringComparison.Ordinal))
+            .ToList();
+        Assert.NotEmpty(flags);
+        return flags;
     }
 
     /// <param name="phaseGap">
