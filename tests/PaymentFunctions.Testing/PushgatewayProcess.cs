@@ -24,10 +24,9 @@ public sealed class PushgatewayProcess : ExternalProcess
         OnFreePortAsync(port => StartAsync(port, extraArguments));
 
     /// <summary>
-    /// Starts the machine's own Debian 12 Pushgateway 1.5.1, as a user's older gateway: it predates created timestamps
-    /// (yet serves a pushed one back to a protobuf scrape, as a field it keeps without knowing it), and it answers a push
-    /// the consistency check refuses with 400, where Debian 13's 1.11.0 drops the connection (its handler panics while
-    /// logging the refusal; the shipped gateways run without the check).
+    /// Starts the machine's own Debian 12 Pushgateway 1.5.1 (checked to be 1.5 by <see cref="Tools.Debian12"/>), as a
+    /// user's older gateway: it predates created timestamps, yet serves a pushed one back to a protobuf scrape, as a
+    /// field it keeps without knowing it. Only the test of that asks for it.
     /// </summary>
     public static Task<PushgatewayProcess> StartDebian12Async(params string[] extraArguments) =>
         OnFreePortAsync(port => StartOnPortAsync(Tools.Debian12("prometheus-pushgateway"), port, extraArguments));
