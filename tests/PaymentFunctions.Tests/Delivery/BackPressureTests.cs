@@ -106,6 +106,7 @@ public sealed class BackPressureTests
         Expected[(clock, TimeSpan.FromSeconds(5))] = 1;
         await app.InvokePaymentAsync();
         await gateway.UntilPushesAsync(1, "the first request pushes at once (and takes 0.6 s)");
+        await UntilPacedAsync(app, 1);
         var idleInterval = TimeSpan.FromSeconds(5);
         await PushAfterAsync(clock, gateway, app, idleInterval, 2, invoke: false, idle: true); // interval 2 s: the idle 5 s is longer
         await PushAfterAsync(clock, gateway, app, idleInterval, 3, invoke: false, idle: true); // interval 4 s: still 5 s
@@ -157,7 +158,15 @@ public sealed class BackPressureTests
         await clock.UntilTimersAsync(wait, expected, $"push {push} waits {wait.TotalSeconds} s{(idle ? " (idle)" : string.Empty)}");
         clock.Advance(wait);
         await gateway.UntilPushesAsync(push, $"push {push} went out after {wait.TotalSeconds} s");
+        await UntilPacedAsync(app, push);
     }
+
+    /// <summary>
+    /// Waits until the pusher has taken push <paramref name="push"/>'s outcome into its pace (and logged what changed): the
+    /// gateway sees a push before the pusher has its answer.
+    /// </summary>
+    private static Task UntilPacedAsync(DeliveryApp app, int push) =>
+        Testing.Poll.UntilAsync(() => app.Pusher.CompletedPushes >= push, what: $"push {push}'s outcome is paced");
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<(WatchedClock, TimeSpan), int> Expected = new();
 
