@@ -9,12 +9,17 @@ scripts/install-prerequisites.sh
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
 
+# Built first, then tested without building: a project that builds a shared reference while running its tests would
+# hold that reference's build node, and every other test project would wait out the longest test run.
 # A hang becomes a failure: a test running for 30 minutes (the alert-delivery tests take up to 20 at the shipped
-# intervals) is dumped and killed with its test host, and the test that was running is
-# reported; the dumps are kept (see the end). The processes tests started die with it (their watchdog, ExternalProcess).
+# intervals) is dumped and killed with its test host, and the test that was running is reported; the dumps are kept
+# (see the end). The processes tests started die with it (their watchdog, ExternalProcess).
 status=0
-dotnet test PaymentFunctions.sln --no-restore --logger "trx" --results-directory "$results" \
-  --blame-hang-timeout 30m --blame-hang-dump-type mini "$@" || status=$?
+dotnet build PaymentFunctions.sln --no-restore --verbosity quiet || status=$?
+if [ "$status" -eq 0 ]; then
+  dotnet test PaymentFunctions.sln --no-build --logger "trx" --results-directory "$results" \
+    --blame-hang-timeout 30m --blame-hang-dump-type mini "$@" || status=$?
+fi
 
 # One closing line over all test projects, counted from the TRX results.
 python3 - "$results" <<'PY'
