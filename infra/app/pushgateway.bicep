@@ -39,6 +39,10 @@ param minReplicas int = 1
 var webConfigDirectory = '/etc/pushgateway'
 var dataDirectory = '/data'
 
+// The repository's start script (compose runs the same file): the groups are written to the share only on a clean stop
+// and loaded only after one, so a crashed gateway never serves counters older than Prometheus scraped (docs/faults.md).
+var startScript = loadTextContent('../../deploy/pushgateway/start.sh')
+
 resource pushgateway 'Microsoft.App/containerApps@2025-01-01' = [for shard in range(0, shardCount): {
   // The first shard keeps the name (and persistence file) of a single gateway, so adding shards leaves it in place.
   name: shard == 0 ? name : '${name}-${shard}'
@@ -69,6 +73,12 @@ resource pushgateway 'Microsoft.App/containerApps@2025-01-01' = [for shard in ra
           #disable-next-line use-secure-value-for-secure-inputs
           value: 'basic_auth_users:\n  ${username}: ${passwordBcryptHash}\n'
         }
+        {
+          name: 'start-script'
+          // Not secret: file content mounted through a secret volume (Container Apps have no config maps).
+          #disable-next-line use-secure-value-for-secure-inputs
+          value: startScript
+        }
       ]
     }
     template: {
@@ -76,10 +86,14 @@ resource pushgateway 'Microsoft.App/containerApps@2025-01-01' = [for shard in ra
         {
           name: 'pushgateway'
           image: image
+          // start.sh STORE: persists to STORE on the share, written on SIGTERM only, discarded after any other end.
+          command: [
+            '/bin/sh'
+            '${webConfigDirectory}/start.sh'
+            '${dataDirectory}/${shard == 0 ? 'pushgateway' : 'pushgateway-${shard}'}.store'
+          ]
           args: [
             '--web.config.file=${webConfigDirectory}/web-config.yml'
-            '--persistence.file=${dataDirectory}/${shard == 0 ? 'pushgateway' : 'pushgateway-${shard}'}.store'
-            '--persistence.interval=1m'
             // By default every push is checked against everything the gateway holds: O(total series) per push, so
             // 1,000 groups of this app's payload give 4 pushes/s (p99 631 ms); without the check 2,567 pushes/s
             // (p99 7 ms). Without the check a conflicting type is accepted and fails every scrape: the app's metric
@@ -89,7 +103,7 @@ resource pushgateway 'Microsoft.App/containerApps@2025-01-01' = [for shard in ra
           // Sized for its shard of 1,000 instances (main.bicep gives one shard per 1,000): on a core of its own with
           // one Go thread, 1,000 groups pushing protobuf every second took about a third of the core and kept the push
           // p99 at 20-25 ms, scrapes under 0.7 s, 290 MiB resident. 1 vCPU / 2 GiB (a valid Consumption pair) leaves
-          // memory headroom for GC, scrape buffers and the persistence file written every minute (docs/scale.md).
+          // memory headroom for GC, scrape buffers and the persistence file written at a clean stop (docs/scale.md).
           resources: {
             cpu: json('1.0')
             memory: '2Gi'
@@ -140,6 +154,10 @@ resource pushgateway 'Microsoft.App/containerApps@2025-01-01' = [for shard in ra
             {
               secretRef: 'web-config'
               path: 'web-config.yml'
+            }
+            {
+              secretRef: 'start-script'
+              path: 'start.sh'
             }
           ]
         }

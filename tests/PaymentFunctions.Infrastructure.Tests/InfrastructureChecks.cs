@@ -70,7 +70,7 @@ public static partial class InfrastructureChecks
         CheckRoleAssignments(main, findings);
         CheckSecureParameters(main, findings);
         CheckOutputs(main, findings);
-        CheckContainerApps(main, findings);
+        CheckContainerApps(main, File.ReadAllText(Path.Combine(deployDirectory, "pushgateway", "start.sh")), findings);
         CheckLeastPrivilege(main, findings);
         CheckManagedPrometheus(main, findings);
         CheckRuleGroups(main, Path.Combine(deployDirectory, "prometheus", "rules"), findings);
@@ -342,7 +342,7 @@ public static partial class InfrastructureChecks
         }
     }
 
-    private static void CheckContainerApps(ArmTemplate main, List<Finding> findings)
+    private static void CheckContainerApps(ArmTemplate main, string startScript, List<Finding> findings)
     {
         var apps = main.AllResources("Microsoft.App/containerApps").ToList();
         foreach (var (template, app) in apps)
@@ -378,6 +378,21 @@ public static partial class InfrastructureChecks
             Expect(findings, ContainerApps, secretValues.Any(s => s.Contains("basic_auth_users", StringComparison.Ordinal)
                     && template.SecureParameters.Any(p => s.Contains($"parameters('{p}')", StringComparison.Ordinal))),
                 "the Pushgateway web config (basic_auth_users) is not a secret built from @secure() parameters");
+
+            // A crash must never restore counters older than Prometheus scraped: the gateway runs through the repository's
+            // start.sh (the file written on a clean stop only, discarded after any other end), which owns the flags.
+            var scriptSecrets = Array(app.Property("properties", "configuration", "secrets"))
+                .Where(s => s.TryGetProperty("value", out var v) && VariableLiteral(template, v) == startScript)
+                .Select(s => s.GetProperty("name").GetString())
+                .ToHashSet(StringComparer.Ordinal);
+            var scriptMounted = volumes.Where(v => v.TryGetProperty("storageType", out var s) && s.GetString() == "Secret")
+                .SelectMany(v => Array(v.TryGetProperty("secrets", out var s) ? s : null))
+                .Any(s => scriptSecrets.Contains(s.GetProperty("secretRef").GetString()) && s.TryGetProperty("path", out var p) && p.GetString() == "start.sh");
+            var command = Commands(app).ToList();
+            Expect(findings, ContainerApps, scriptMounted && command.Count == 3 && command[0] == "/bin/sh"
+                    && command[1].Contains("/start.sh", StringComparison.Ordinal)
+                    && !Args(app).Any(a => a.StartsWith("--persistence.", StringComparison.Ordinal)),
+                "the Pushgateway does not run through deploy/pushgateway/start.sh as it is (sh, the script, its store; the script sets the persistence flags): a crash would restore counters older than Prometheus scraped");
 
             // With the per-push consistency check a push costs O(everything the gateway holds); 1,000
             // instances need it off, and CPU and memory sized for them.
@@ -466,8 +481,13 @@ public static partial class InfrastructureChecks
             : null;
 
     private static bool IsPushgateway(ArmResource app) =>
-        Args(app).Any(a => a.Contains("--persistence.file=", StringComparison.Ordinal))
+        Commands(app).Any(c => c.Contains("start.sh", StringComparison.Ordinal))
         && Args(app).Any(a => a.Contains("--web.config.file=", StringComparison.Ordinal));
+
+    private static IEnumerable<string> Commands(ArmResource app) =>
+        Array(app.Property("properties", "template", "containers"))
+            .SelectMany(c => Array(c.TryGetProperty("command", out var a) ? a : null))
+            .Select(a => a.ValueKind == JsonValueKind.String ? a.GetString()! : "");
 
     private static IEnumerable<string> Args(ArmResource app) =>
         Array(app.Property("properties", "template", "containers"))

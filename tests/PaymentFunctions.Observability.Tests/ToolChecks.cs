@@ -29,8 +29,24 @@ public sealed class ToolChecks
         // With the check a push costs O(everything the gateway holds); 1,000 instances need it off.
         Assert.Contains("--push.disable-consistency-check", await ComposeCommandAsync("pushgateway"));
 
+    [Fact]
+    public async Task The_compose_pushgateway_runs_through_the_start_script_with_its_store_on_the_volume()
+    {
+        // A crash must never restore counters older than Prometheus scraped (docs/faults.md): start.sh owns persistence.
+        var entrypoint = await ComposeListAsync("pushgateway", "entrypoint");
+        var volumes = await ComposeListAsync("pushgateway", "volumes");
+        Assert.Equal(["/bin/sh", "/etc/pushgateway/start.sh"], entrypoint.Take(2));
+        Assert.Equal(3, entrypoint.Count);
+        Assert.Contains($"{Repository.PathOf("deploy/pushgateway/start.sh")}:/etc/pushgateway/start.sh:ro", volumes);
+        Assert.Contains($"pushgateway-data:{Path.GetDirectoryName(entrypoint[2])}:rw", volumes);
+        Assert.DoesNotContain(await ComposeCommandAsync("pushgateway"), a => a!.StartsWith("--persistence.", StringComparison.Ordinal));
+    }
+
     /// <summary>What docker-compose resolves, not the file's text: a service's command as its container gets it.</summary>
-    private static async Task<List<string?>> ComposeCommandAsync(string service)
+    private static Task<List<string?>> ComposeCommandAsync(string service) => ComposeListAsync(service, "command");
+
+    /// <summary>A list setting of a service (command, entrypoint, volumes) as docker-compose resolves it.</summary>
+    private static async Task<List<string?>> ComposeListAsync(string service, string setting)
     {
         var (exitCode, output) = await Repository.RunAsync(
             "docker-compose",
@@ -40,8 +56,8 @@ public sealed class ToolChecks
         var yaml = new YamlStream();
         yaml.Load(new StringReader(output[output.IndexOf("services:", StringComparison.Ordinal)..]));
         var services = (YamlMappingNode)((YamlMappingNode)yaml.Documents[0].RootNode).Children["services"];
-        var command = (YamlSequenceNode)((YamlMappingNode)services.Children[service]).Children["command"];
-        return [.. command.Children.Select(c => ((YamlScalarNode)c).Value)];
+        var list = (YamlSequenceNode)((YamlMappingNode)services.Children[service]).Children[setting];
+        return [.. list.Children.Select(c => ((YamlScalarNode)c).Value)];
     }
 
     [Fact]

@@ -13,12 +13,13 @@ namespace PaymentFunctions.Testing;
 public class ExternalProcess : IAsyncDisposable
 {
     /// <summary>
-    /// The watchdog: a shell that polls the test host and the process every half second, and kills the process
-    /// (SIGKILL) as soon as the test host is gone; it exits by itself when the process exits. .NET cannot ask Linux to
-    /// signal a child when its parent dies (<c>prctl(PR_SET_PDEATHSIG)</c>), so a separate watcher does it.
+    /// The watchdog: a shell that polls the test host and the process every half second, and kills the process and its
+    /// children (SIGKILL; a process may be a script that runs the server) as soon as the test host is gone; it exits by
+    /// itself when the process exits. .NET cannot ask Linux to signal a child when its parent dies
+    /// (<c>prctl(PR_SET_PDEATHSIG)</c>), so a separate watcher does it.
     /// </summary>
     private const string WatchdogScript =
-        """while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 0.5; done; kill -KILL "$2" 2>/dev/null; exit 0""";
+        """while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 0.5; done; pkill -KILL -P "$2" 2>/dev/null; kill -KILL "$2" 2>/dev/null; exit 0""";
 
     private readonly Process _process;
     private readonly Process _watchdog;

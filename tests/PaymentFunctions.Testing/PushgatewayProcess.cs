@@ -10,6 +10,14 @@ public sealed class PushgatewayProcess : ExternalProcess
         Port = port;
     }
 
+    /// <summary>Through <c>deploy/pushgateway/start.sh</c>, which runs the shipped binary named by <c>PUSHGATEWAY</c>.</summary>
+    private PushgatewayProcess(int port, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment)
+        : base("sh", arguments, environment, Tools.RepositoryRoot)
+    {
+        Url = new Uri($"http://127.0.0.1:{port}");
+        Port = port;
+    }
+
     /// <summary>The port it listens on (to restart a gateway in place).</summary>
     public int Port { get; }
 
@@ -30,6 +38,40 @@ public sealed class PushgatewayProcess : ExternalProcess
     /// </summary>
     public static Task<PushgatewayProcess> StartDebian12Async(params string[] extraArguments) =>
         OnFreePortAsync(port => StartOnPortAsync(Tools.Debian12("prometheus-pushgateway"), port, extraArguments));
+
+    /// <summary>
+    /// Starts a gateway as compose and Bicep run it: through <c>deploy/pushgateway/start.sh</c>, which persists to
+    /// <paramref name="store"/> only on a clean stop and discards the file after any other end, on
+    /// <paramref name="port"/> (0: a free one; the port of a stopped gateway restarts it in place), without the
+    /// consistency check unless <paramref name="extraArguments"/> name it. A SIGKILL (<see cref="ExternalProcess.StopAsync"/>)
+    /// kills the script and the gateway, as a crashed container ends both; <see cref="ExternalProcess.StopGracefullyAsync"/>
+    /// stops it as a container stop does.
+    /// </summary>
+    public static Task<PushgatewayProcess> StartAsShippedAsync(string store, int port = 0, params string[] extraArguments) =>
+        port == 0
+            ? OnFreePortAsync(free => StartAsShippedOnPortAsync(store, free, extraArguments))
+            : StartAsShippedOnPortAsync(store, port, extraArguments);
+
+    private static async Task<PushgatewayProcess> StartAsShippedOnPortAsync(string store, int port, string[] extraArguments)
+    {
+        List<string> arguments = [Path.Combine(Tools.RepositoryRoot, "deploy", "pushgateway", "start.sh"), store, $"--web.listen-address=127.0.0.1:{port}"];
+        if (!extraArguments.Any(a => a is DisableConsistencyCheck or EnableConsistencyCheck))
+        {
+            arguments.Add(DisableConsistencyCheck);
+        }
+
+        var gateway = new PushgatewayProcess(port, [.. arguments, .. extraArguments], new Dictionary<string, string?> { ["PUSHGATEWAY"] = Executable });
+        try
+        {
+            await gateway.WaitUntilReadyAsync(new Uri(gateway.Url, "/-/ready"), TimeSpan.FromSeconds(30));
+            return gateway;
+        }
+        catch
+        {
+            await gateway.DisposeAsync();
+            throw;
+        }
+    }
 
     /// <summary>Starts a gateway on a given port (to restart one in place) and waits until it is ready.</summary>
     public static Task<PushgatewayProcess> StartAsync(int port, params string[] extraArguments) => StartOnPortAsync(null, port, extraArguments);
