@@ -229,7 +229,7 @@ count(up{job="pushgateway"} == 1) > 0
       {
         alert: 'MetricPushFailing'
         expression: '''
-instance:metric_push_failures:increase10m > 0
+instance:metric_push_failures:increase10m > 2
   unless on () pushgateway:up:min15m == 0
 '''
         for: 'PT1M'
@@ -239,7 +239,7 @@ instance:metric_push_failures:increase10m > 0
         }
         annotations: {
           summary: 'Metric pushes are failing'
-          description: '{{ $labels.instance }} had {{ $value | humanize }} failed pushes ({{ $labels.reason }}) in the last 10 minutes; its metrics arrive late or not at all.'
+          description: '{{ $labels.instance }} had {{ $value | humanize }} failed push attempts ({{ $labels.reason }}) in the last 10 minutes; its metrics arrive late or not at all.'
         }
         actions: [
           {
