@@ -47,7 +47,14 @@ public sealed record PlannedInstance(
     TimeSpan Lifetime,
     LifetimeClass Class,
     int GatewaySeed,
-    IReadOnlyList<PlannedPayment> Payments);
+    IReadOnlyList<PlannedPayment> Payments)
+{
+    /// <summary>
+    /// Killed after this long instead of stopping (SIGKILL, out of memory): from then on nothing it pushes leaves the
+    /// process, the final push included, and it makes no more payments. Null: it stops gracefully after its lifetime.
+    /// </summary>
+    public TimeSpan? KilledAfter { get; init; }
+}
 
 /// <summary>One payment at an offset from its instance's start.</summary>
 public sealed record PlannedPayment(TimeSpan Offset, PaymentRequest Request);

@@ -75,20 +75,30 @@ public sealed class FleetRunner(TimeProvider timeProvider)
     {
         await DelayUntilAsync(fleetStart, instance.StartOffset, cancellationToken).ConfigureAwait(false);
         var truth = new InstanceTruth(instance);
-        using var host = BuildHost(instance, settings);
+        var killSwitch = new KillSwitch();
+        using var host = BuildHost(instance, settings, killSwitch);
         var hostStart = timeProvider.GetTimestamp();
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
         var payments = host.Services.GetRequiredService<PaymentService>();
         var recorder = host.Services.GetRequiredService<FunctionInvocationRecorder>();
         var metrics = host.Services.GetRequiredService<PaymentMetrics>();
+        var end = instance.KilledAfter ?? instance.Lifetime;
 
-        foreach (var payment in instance.Payments)
+        foreach (var payment in instance.Payments.Where(p => p.Offset < end))
         {
             await DelayUntilAsync(hostStart, payment.Offset, cancellationToken).ConfigureAwait(false);
-            await ProcessAsync(payments, recorder, payment.Request, truth, cancellationToken).ConfigureAwait(false);
+            var succeeded = await ProcessAsync(payments, recorder, payment.Request, truth, cancellationToken).ConfigureAwait(false);
+            truth.Record(new PaymentEvent(timeProvider.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0, succeeded));
         }
 
-        await DelayUntilAsync(hostStart, instance.Lifetime, cancellationToken).ConfigureAwait(false);
+        await DelayUntilAsync(hostStart, end, cancellationToken).ConfigureAwait(false);
+        if (instance.KilledAfter is not null)
+        {
+            // Killed: nothing more leaves the process, so the stop's final push never reaches the gateway.
+            killSwitch.Kill();
+            truth.KilledAt = timeProvider.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+        }
+
         await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
         truth.ActualLifetime = timeProvider.GetElapsedTime(hostStart);
         truth.DurationSum = metrics.PaymentDuration.GetAllLabelValues()
@@ -98,11 +108,13 @@ public sealed class FleetRunner(TimeProvider timeProvider)
 
     /// <summary>
     /// One payment as the function runs it: a decline is a 402 (client error), a gateway timeout a 504 (failure). The
-    /// truth keeps failures apart and counts declines with the successes: only the total is compared.
+    /// truth keeps failures apart and counts declines with the successes: only the total is compared. Returns whether
+    /// the payment succeeded.
     /// </summary>
-    private static async Task ProcessAsync(PaymentService payments, FunctionInvocationRecorder recorder, PaymentRequest request, InstanceTruth truth, CancellationToken cancellationToken)
+    private static async Task<bool> ProcessAsync(PaymentService payments, FunctionInvocationRecorder recorder, PaymentRequest request, InstanceTruth truth, CancellationToken cancellationToken)
     {
         var serverError = false;
+        var succeeded = false;
         var status = 200;
         await recorder.RecordAsync(FunctionName, async () =>
         {
@@ -110,6 +122,7 @@ public sealed class FleetRunner(TimeProvider timeProvider)
             {
                 await payments.ProcessAsync(request, request.OrderId, cancellationToken).ConfigureAwait(false);
                 truth.Succeeded++;
+                succeeded = true;
             }
             catch (PaymentException ex)
             {
@@ -144,6 +157,8 @@ public sealed class FleetRunner(TimeProvider timeProvider)
         {
             truth.InvocationsSucceeded++;
         }
+
+        return succeeded;
     }
 
     private async Task DelayUntilAsync(long origin, TimeSpan offset, CancellationToken cancellationToken)
@@ -155,7 +170,7 @@ public sealed class FleetRunner(TimeProvider timeProvider)
         }
     }
 
-    private IHost BuildHost(PlannedInstance instance, FleetSettings settings)
+    private IHost BuildHost(PlannedInstance instance, FleetSettings settings, KillSwitch killSwitch)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -178,6 +193,7 @@ public sealed class FleetRunner(TimeProvider timeProvider)
         builder.Services.AddSingleton(timeProvider);
         builder.Services.AddPayments(builder.Configuration);
         builder.Services.AddFunctionSeries(FunctionName);
+        builder.Services.AddHttpClient(PushHttp.PushClientName).AddHttpMessageHandler(() => new KilledInstanceHandler(killSwitch));
         if (!settings.InitializeSeries)
         {
             builder.Services.RemoveAll<IMetricSeriesInitializer>();
@@ -189,4 +205,26 @@ public sealed class FleetRunner(TimeProvider timeProvider)
     private static string Invariant(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>Turned once an instance is killed: from then on its pushes fail inside the process.</summary>
+internal sealed class KillSwitch
+{
+    private volatile bool _killed;
+
+    public bool Killed => _killed;
+
+    public void Kill() => _killed = true;
+}
+
+/// <summary>
+/// The push client's last handler in a fleet instance: once its <see cref="KillSwitch"/> is turned, every request fails
+/// before it leaves the process, as nothing leaves a killed process (a handler per client build, one switch per instance).
+/// </summary>
+internal sealed class KilledInstanceHandler(KillSwitch killSwitch) : DelegatingHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        killSwitch.Killed
+            ? Task.FromException<HttpResponseMessage>(new HttpRequestException("The instance was killed: nothing leaves its process."))
+            : base.SendAsync(request, cancellationToken);
 }

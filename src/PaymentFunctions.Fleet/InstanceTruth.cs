@@ -39,7 +39,26 @@ public sealed class InstanceTruth(PlannedInstance plan)
 
     /// <summary>Wall-clock time from host start to host stop (final push included).</summary>
     public TimeSpan ActualLifetime { get; internal set; }
+
+    /// <summary>Every payment as it completed, in order: the truth of a rate over any window.</summary>
+    public IReadOnlyList<PaymentEvent> Events => _events;
+
+    /// <summary>When it was killed (Unix seconds; <see cref="PlannedInstance.KilledAfter"/>), or null.</summary>
+    public double? KilledAt { get; internal set; }
+
+    private readonly List<PaymentEvent> _events = [];
+
+    internal void Record(PaymentEvent payment)
+    {
+        lock (_events)
+        {
+            _events.Add(payment);
+        }
+    }
 }
+
+/// <summary>One payment as an instance made it: when it completed (Unix seconds, wall clock) and whether it succeeded.</summary>
+public sealed record PaymentEvent(double At, bool Succeeded);
 
 /// <summary>Sums of the truth over a set of instances.</summary>
 public sealed record FleetTotals(

@@ -5,7 +5,8 @@ using Xunit.Abstractions;
 namespace PaymentFunctions.Alerting.Tests;
 
 /// <summary>
-/// What a deployment runs, at its shipped intervals: a Pushgateway persisting to a file (as compose and Bicep run it), a
+/// What a deployment runs, at its shipped intervals: a Pushgateway run through deploy/pushgateway/start.sh (as compose and
+/// Bicep run it: its groups written on a clean stop and restored after one), a
 /// Prometheus on the repository's prometheus.yml and rules scraping and evaluating every 15 s with created-timestamp
 /// ingestion, an Alertmanager on the repository's alertmanager.yml, and a webhook listener as its receiver.
 /// </summary>
@@ -52,7 +53,7 @@ internal sealed class AlertingStack : IAsyncDisposable
         AlertmanagerProcess? alertmanager = null;
         try
         {
-            gateway = await PushgatewayProcess.StartAsync($"--persistence.file={Path.Combine(directory, "pushgateway.data")}");
+            gateway = await PushgatewayProcess.StartAsShippedAsync(Path.Combine(directory, "pushgateway.data"));
             listener = WebhookListener.Start();
             alertmanager = await AlertmanagerProcess.StartAsync(Repository.PathOf("deploy/alertmanager/alertmanager.yml"), listener.Url);
             var prometheus = await PrometheusProcess.StartAsync(
@@ -96,7 +97,7 @@ internal sealed class AlertingStack : IAsyncDisposable
     {
         var port = Gateway.Port;
         await Gateway.DisposeAsync();
-        Gateway = await PushgatewayProcess.StartAsync(port, $"--persistence.file={PersistenceFile}");
+        Gateway = await PushgatewayProcess.StartAsShippedAsync(PersistenceFile, port);
         Log("Pushgateway restarted from its persistence file");
     }
 

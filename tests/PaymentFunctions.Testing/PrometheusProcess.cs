@@ -14,6 +14,9 @@ public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
     private readonly HttpClient _http;
     private readonly PrometheusQueryClient _query;
     private readonly string _directory;
+    private readonly string _executable;
+    private readonly string[] _arguments;
+    private bool _directoryHandedOver;
 
     /// <summary>
     /// Every scraping mode runs with it, as every shipped Prometheus does: a series' created timestamp (pushed in
@@ -26,6 +29,8 @@ public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
     {
         Url = new Uri($"http://127.0.0.1:{port}");
         _directory = directory;
+        _executable = executable;
+        _arguments = [.. arguments];
         _http = new HttpClient { BaseAddress = Url, Timeout = TimeSpan.FromSeconds(10) };
         _query = new PrometheusQueryClient(_http);
     }
@@ -115,6 +120,24 @@ public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// After this Prometheus was killed (<see cref="ExternalProcess.StopAsync"/>: SIGKILL), starts it again as a
+    /// container restart on the same disk does: same binary, flags, configuration, port and TSDB (it replays its
+    /// write-ahead log). Returns the new process, which owns the directory from now on.
+    /// </summary>
+    public async Task<PrometheusProcess> RestartAsync()
+    {
+        if (!HasExited)
+        {
+            throw new InvalidOperationException("Kill Prometheus (StopAsync) before restarting it.");
+        }
+
+        _directoryHandedOver = true;
+        var restarted = new PrometheusProcess(_executable, Url.Port, _directory, _arguments) { Configuration = Configuration };
+        await restarted.WaitUntilReadyAsync(new Uri(restarted.Url, "/-/ready"), TimeSpan.FromSeconds(60));
+        return restarted;
+    }
+
     /// <summary>Runs an instant query (at <paramref name="time"/>, Unix seconds, or now); fails with Prometheus' error.</summary>
     public Task<IReadOnlyList<PromSeries>> QueryAsync(string query, double? time = null) => _query.QueryAsync(query, time);
 
@@ -130,6 +153,11 @@ public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
     {
         await base.DisposeAsync();
         _http.Dispose();
+        if (_directoryHandedOver)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(_directory, recursive: true);
