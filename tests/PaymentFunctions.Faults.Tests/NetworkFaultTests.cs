@@ -30,9 +30,9 @@ public sealed class NetworkFaultTests(ITestOutputHelper output)
         }, blackout: (FaultFleet.FaultAt.TotalSeconds, FaultFleet.FaultAt.TotalSeconds + OutageSeconds));
 
         Expect.NothingCountedTwice(outcome);
-        // Low while nothing arrives, and after it until the instances' pushes are back at their pace: the first comes
-        // when the stretched interval (at most the 15 s cap) has passed, and each fast push halves the interval again
-        // (15 + 7.5 + 3.75 + ... about 30 s), so the panel lags up to that, plus a scrape and an evaluation.
+        // Low while nothing arrives, and after it until the instances' pushes are back near their pace: the first comes
+        // when the stretched interval (at most the 15 s cap) has passed, and each fast push takes a quarter off the
+        // interval (15, 11, 8.4, 6.3 s ...), so the panel lags by up to the current interval for about 40 s.
         Expect.PanelRightWithin(outcome, OutageSeconds + 45);
         Assert.True(outcome.UnderUntil > 0, "The panel should read low while no push arrives.");
         Expect.OnlyAlerts(outcome, "MetricPushFailing");
