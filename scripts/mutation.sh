@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Stryker.NET mutation score of the Payments and Metrics projects, killed by the unit and function tests
+# Stryker.NET mutation score of the payment domain and the push library, killed by the unit and function tests
 # (tests/PaymentFunctions.Tests). Reports (html, json) land in StrykerOutput/<project>/reports/.
-# Slow on a 2-core machine: Payments about 18 min, Metrics about 30-40 min (docs/testing.md). Not part of scripts/test.sh.
-# Usage: scripts/mutation.sh [Payments|Metrics ...]   (default: both)
+# Slow on a 2-core machine (docs/testing.md has the times). Not part of scripts/test.sh.
+# Usage: scripts/mutation.sh [PaymentFunctions.Payments|AzureFunctions.PrometheusPush ...]   (default: both)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +24,7 @@ projects=("$@")
 filter=${STRYKER_TEST_FILTER-"FullyQualifiedName!~PushFaultTests&FullyQualifiedName!~ShardedDeliveryTests&FullyQualifiedName!~ConcurrencyTests"}
 filter_args=()
 [ -z "$filter" ] || filter_args=(--test-case-filter "$filter")
-[ ${#projects[@]} -gt 0 ] || projects=(Payments Metrics)
+[ ${#projects[@]} -gt 0 ] || projects=(PaymentFunctions.Payments AzureFunctions.PrometheusPush)
 
 # Stryker analyses each project with Platform="Any CPU" (the solution platform) and then looks for the test binaries
 # under bin/Any CPU/, while the solution build maps it to AnyCPU and writes bin/Debug/: keep the platform out of every
@@ -32,7 +32,7 @@ filter_args=()
 export AppendPlatformToOutputPath=false
 
 for name in "${projects[@]}"; do
-  project="PaymentFunctions.$name"
+  project="$name"
   echo "== $project"
   start=$(date +%s)
   # Stryker takes the solution context only when run from the solution's folder.

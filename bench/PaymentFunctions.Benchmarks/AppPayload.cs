@@ -1,17 +1,20 @@
 using System.Text;
+using AzureFunctions.PrometheusPush;
+using AzureFunctions.PrometheusPush.Internal.Invocations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using PaymentFunctions.Metrics;
 using PaymentFunctions.SystemMetrics;
 using PaymentFunctions.Testing;
+using Prometheus;
 
 namespace PaymentFunctions.Benchmarks;
 
 /// <summary>
 /// What one instance of the app pushes, for the measured runs that hold many instances in a gateway: the app's own
-/// composition (<c>AddPaymentFunctions</c>), started so that the series it knows in advance exist at zero, after one
-/// payment and two system samples (one CPU series per core of the machine it runs on), exported with the registry's text exposition.
+/// composition (<c>AddPrometheusPush</c> with <c>ConfigurePush</c>, then <c>AddPaymentFunctions</c>), started so that the
+/// series it knows in advance exist at zero, after one payment and two system samples (one CPU series per core of the
+/// machine it runs on), exported with the pushed registry's text exposition.
 /// </summary>
 internal static class AppPayload
 {
@@ -25,10 +28,11 @@ internal static class AppPayload
             ["SimulatedGateway:Seed"] = "1",
         });
         builder.Services.AddLogging();
+        builder.Services.AddPrometheusPush(FunctionsServiceCollectionExtensions.MetricPushSection, FunctionsServiceCollectionExtensions.ConfigurePush);
         builder.Services.AddPaymentFunctions(builder.Configuration);
         using var host = builder.Build();
         await host.StartAsync();
-        var recorder = host.Services.GetRequiredService<FunctionInvocationRecorder>();
+        var recorder = host.Services.GetRequiredService<InvocationRecorder>();
         var function = ActivatorUtilities.CreateInstance<PaymentsFunction>(host.Services);
         var context = FunctionTestContext.Create(host.Services, "payload");
         var request = FunctionTestContext.Post(context, "https://localhost/api/payments",
@@ -42,7 +46,7 @@ internal static class AppPayload
         sampler.Sample();
 
         using var text = new MemoryStream();
-        await host.Services.GetRequiredService<PaymentMetrics>().Registry.CollectAndExportAsTextAsync(text);
+        await host.Services.GetRequiredService<CollectorRegistry>().CollectAndExportAsTextAsync(text);
         await host.StopAsync();
         return Encoding.UTF8.GetString(text.ToArray());
     }

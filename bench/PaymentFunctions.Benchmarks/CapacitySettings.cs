@@ -1,12 +1,12 @@
 using System.Globalization;
-using PaymentFunctions.Metrics;
+using AzureFunctions.PrometheusPush;
 
 namespace PaymentFunctions.Benchmarks;
 
 /// <summary>How often every instance group re-PUTs its payload, from the app's own push settings.</summary>
 internal sealed record Cadence(string Name, TimeSpan Every)
 {
-    private static readonly MetricPushOptions Defaults = new();
+    private static readonly PushOptions Defaults = new();
 
     /// <summary>Invocations all the time: a push at most every <c>MetricPush__MinIntervalSeconds</c> (the worst case).</summary>
     public static Cadence Busy { get; } = new("busy", TimeSpan.FromSeconds(Defaults.MinIntervalSeconds));
@@ -63,7 +63,7 @@ internal sealed record CapacitySettings(
     public static TimeSpan Grace { get; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The app's timeout per push attempt: a slower push would have failed and been retried by the app.</summary>
-    public static TimeSpan AppPushTimeout { get; } = TimeSpan.FromSeconds(new MetricPushOptions().TimeoutSeconds);
+    public static TimeSpan AppPushTimeout { get; } = TimeSpan.FromSeconds(new PushOptions().TimeoutSeconds);
 
     /// <summary>The fleet one Pushgateway must carry: this many instances at the busy cadence.</summary>
     public const int TargetInstances = 1000;

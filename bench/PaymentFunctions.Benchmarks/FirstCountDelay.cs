@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using PaymentFunctions.Fleet;
-using PaymentFunctions.Metrics;
 using PaymentFunctions.Payments;
 using PaymentFunctions.Testing;
 
@@ -71,8 +70,8 @@ internal static class FirstCountDelay
         var lifetime = TimeSpan.FromSeconds(hold) + (3 * scrape);
         var configurations = new (string Name, FleetSettings Settings)[]
         {
-            ("before: text, hold " + hold.ToString(CultureInfo.InvariantCulture) + " s", Settings(gateway.Url, MetricPushOptions.TextFormat, hold)),
-            ("shipped: protobuf, created timestamps", Settings(gateway.Url, MetricPushOptions.ProtobufFormat, 0)),
+            ("before: text, hold " + hold.ToString(CultureInfo.InvariantCulture) + " s", Settings(gateway.Url, AzureFunctions.PrometheusPush.PushFormat.Text, hold)),
+            ("shipped: protobuf, created timestamps", Settings(gateway.Url, AzureFunctions.PrometheusPush.PushFormat.Protobuf, 0)),
         };
         var plans = configurations.Select((c, k) => Plan(k, instances, scrape, lifetime)).ToList();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -111,7 +110,7 @@ internal static class FirstCountDelay
         return 0;
     }
 
-    private static FleetSettings Settings(Uri gateway, string format, double hold) => new()
+    private static FleetSettings Settings(Uri gateway, AzureFunctions.PrometheusPush.PushFormat format, double hold) => new()
     {
         Pushgateways = [gateway],
         Format = format,

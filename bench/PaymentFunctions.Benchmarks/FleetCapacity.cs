@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
-using PaymentFunctions.Metrics;
+using AzureFunctions.PrometheusPush;
+using AzureFunctions.PrometheusPush.Internal.Identity;
 using PaymentFunctions.Testing;
 
 namespace PaymentFunctions.Benchmarks;
@@ -21,7 +22,7 @@ namespace PaymentFunctions.Benchmarks;
 /// </summary>
 internal static class FleetCapacity
 {
-    private static readonly string Job = new MetricPushOptions().Job;
+    private static readonly string Job = FunctionsServiceCollectionExtensions.DefaultJob;
 
     private static readonly (string Name, string[] Arguments)[] Modes =
     [
@@ -196,7 +197,7 @@ internal static class FleetCapacity
 
     private static string BackPressureVerdict(PacedRow row)
     {
-        var bound = new MetricPushOptions().SlowPushSeconds * 1000;
+        var bound = new PushOptions().SlowPushSeconds * 1000;
         var p99 = row.Pushes.SettledPercentile(0.99);
         var overOffered = row.Pushes.SettledPerSecond < 0.95 * row.Pushes.UnpacedPerSecond;
         var met = p99 <= bound && row.Exact == row.Pushes.Groups;

@@ -1,4 +1,5 @@
 using System.Text;
+using AzureFunctions.PrometheusPush;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Configuration;
@@ -46,6 +47,7 @@ public class InvocationBenchmarks
             services.AddSingleton<IPaymentMetricsRecorder, NoMetrics>();
         }
 
+        services.AddPrometheusPush(FunctionsServiceCollectionExtensions.MetricPushSection, FunctionsServiceCollectionExtensions.ConfigurePush);
         services.AddPaymentFunctions(configuration);
         _services = services.BuildServiceProvider();
         _function = ActivatorUtilities.CreateInstance<PaymentsFunction>(_services);

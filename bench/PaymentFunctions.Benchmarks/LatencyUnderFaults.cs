@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using AzureFunctions.PrometheusPush;
+using AzureFunctions.PrometheusPush.Internal.Invocations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using PaymentFunctions.Metrics;
 using PaymentFunctions.Testing;
 
 namespace PaymentFunctions.Benchmarks;
@@ -75,12 +76,13 @@ internal static class LatencyUnderFaults
             ["SimulatedGateway:Seed"] = "1",
         });
         builder.Services.AddLogging();
+        builder.Services.AddPrometheusPush(FunctionsServiceCollectionExtensions.MetricPushSection, FunctionsServiceCollectionExtensions.ConfigurePush);
         builder.Services.AddPaymentFunctions(builder.Configuration);
         using var host = builder.Build();
         await host.StartAsync();
 
-        var recorder = host.Services.GetRequiredService<FunctionInvocationRecorder>();
-        var pusher = host.Services.GetRequiredService<MetricPushService>();
+        var recorder = host.Services.GetRequiredService<InvocationRecorder>();
+        var pusher = host.Services.GetRequiredService<PushgatewayPusher>();
         var function = ActivatorUtilities.CreateInstance<PaymentsFunction>(host.Services);
         var context = FunctionTestContext.Create(host.Services, "latency");
 

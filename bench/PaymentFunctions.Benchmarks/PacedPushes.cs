@@ -2,7 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text;
-using PaymentFunctions.Metrics;
+using AzureFunctions.PrometheusPush;
+using AzureFunctions.PrometheusPush.Internal.Configuration;
+using AzureFunctions.PrometheusPush.Internal.Delivery;
+using AzureFunctions.PrometheusPush.Internal.Scheduling;
 
 namespace PaymentFunctions.Benchmarks;
 
@@ -19,7 +22,7 @@ internal sealed class PacedPushes(Func<int, Uri> groupUrl, PushFormat payload, i
     /// <summary>The gauge each push carries: how many pushes the group has made, this one included.</summary>
     public const string SequenceMetric = "capacity_push_sequence";
 
-    private static readonly MetricPushOptions App = new();
+    private static readonly PushOptions App = new();
 
     public async Task<PacedOutcome> RunAsync(int groups, Cadence cadence, TimeSpan period, int seed)
     {
@@ -35,7 +38,7 @@ internal sealed class PacedPushes(Func<int, Uri> groupUrl, PushFormat payload, i
 
         async Task GroupAsync(int group)
         {
-            var pacer = new PushPacer(cadence.Every, App.EffectiveMaxBackoff, TimeSpan.FromSeconds(App.SlowPushSeconds));
+            var pacer = new PushPacer(cadence.Every, App.EffectiveMaxBackoff(), TimeSpan.FromSeconds(App.SlowPushSeconds));
             var log = pushes[group] = [];
             var next = phases[group];
             for (long sequence = 1; next < period; sequence++)
@@ -91,7 +94,7 @@ internal sealed class PacedPushes(Func<int, Uri> groupUrl, PushFormat payload, i
         {
             using var content = payload.Content(Sequence(sequence));
             using var response = await http.PutAsync(url, content, timeout.Token);
-            return (response.IsSuccessStatusCode, MetricPushClient.IsOverload(response.StatusCode));
+            return (response.IsSuccessStatusCode, PushClient.IsOverload(response.StatusCode));
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
@@ -112,17 +115,16 @@ internal sealed class PacedPushes(Func<int, Uri> groupUrl, PushFormat payload, i
             return text;
         }
 
-        using var protobuf = new MemoryStream();
-        ProtobufExposition.Write(text, new SeriesCreationTimes(TimeProvider.System), zeroCounts: false, protobuf);
+        var protobuf = PushFormat.ProtobufOf(text);
         if (!payload.Gzip)
         {
-            return protobuf.ToArray();
+            return protobuf;
         }
 
         using var compressed = new MemoryStream();
         using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
         {
-            gzip.Write(protobuf.GetBuffer().AsSpan(0, (int)protobuf.Length));
+            gzip.Write(protobuf);
         }
 
         return compressed.ToArray();

@@ -1,6 +1,12 @@
 using System.Globalization;
+using AzureFunctions.PrometheusPush;
+using AzureFunctions.PrometheusPush.Internal.Delivery;
+using AzureFunctions.PrometheusPush.Internal.Health;
+using AzureFunctions.PrometheusPush.Internal.Identity;
+using AzureFunctions.PrometheusPush.Internal.Invocations;
 using BenchmarkDotNet.Attributes;
-using PaymentFunctions.Metrics;
+using PaymentFunctions.Payments;
+using PaymentFunctions.SystemMetrics;
 using PaymentFunctions.Testing;
 
 namespace PaymentFunctions.Benchmarks;
@@ -16,35 +22,40 @@ public class PushBenchmarks
 {
     private PushgatewayProcess _gateway = null!;
     private HttpClient _http = null!;
-    private MetricPushClient _client = null!;
+    private PushClient _client = null!;
     private Uri _group = null!;
 
     [Params(1_000, 10_000)]
     public int Series { get; set; }
 
     /// <summary>The push encoding: protobuf with created timestamps (the default) or the text exposition.</summary>
-    [Params(MetricPushOptions.ProtobufFormat, MetricPushOptions.TextFormat)]
-    public string Format { get; set; } = MetricPushOptions.ProtobufFormat;
+    [Params(AzureFunctions.PrometheusPush.PushFormat.Protobuf, AzureFunctions.PrometheusPush.PushFormat.Text)]
+    public AzureFunctions.PrometheusPush.PushFormat Format { get; set; } = AzureFunctions.PrometheusPush.PushFormat.Protobuf;
 
     [GlobalSetup]
     public async Task SetupAsync()
     {
         _gateway = await PushgatewayProcess.StartAsync();
-        var metrics = new PaymentMetrics();
+        // Every family the app declares on the registry it pushes: payment, host, invocation and push health metrics.
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var metrics = new PaymentMetrics(registry);
+        _ = new HostMetrics(registry);
+        _ = new InvocationMetrics(registry);
+        var health = new PushHealthMetrics(registry);
         // Counter series of the app's own catalogue, one per label value.
         for (var i = 0; i < Series; i++)
         {
             metrics.PaymentRequests.WithLabels("success", "stripe", "tier" + i.ToString(CultureInfo.InvariantCulture)).Inc(i);
         }
 
-        var settings = new MetricPushOptions { Url = _gateway.Url.AbsoluteUri, MaxRetryAttempts = 0, TimeoutSeconds = 30, Format = Format };
+        var settings = new PushOptions { Url = _gateway.Url.AbsoluteUri, MaxRetryAttempts = 0, TimeoutSeconds = 30, Format = Format };
         _http = new HttpClient();
-        _client = new MetricPushClient(() => _http, metrics, settings, TimeProvider.System);
-        _group = GroupingKey.GroupUrl(_gateway.Url, settings.Job, "bench");
+        _client = new PushClient(() => _http, health, registry.CollectAndExportAsTextAsync, settings, TimeProvider.System, TimeProvider.System.GetUtcNow());
+        _group = GroupingKey.GroupUrl(_gateway.Url, FunctionsServiceCollectionExtensions.DefaultJob, "bench");
 
-        var (body, _) = await _client.SerialiseAsync(holdValues: false, _client.PushesText, CancellationToken.None);
+        var (body, _) = await _client.SerialiseAsync(holdCounts: false, _client.PushesText, CancellationToken.None);
         Console.WriteLine($"// {Series} series, {Format}: {body.Length} bytes on the wire per push");
-        if (!(await _client.PushAsync(_group, holdValues: false, CancellationToken.None)).Success)
+        if (!(await _client.PushAsync(_group, holdCounts: false, CancellationToken.None)).Success)
         {
             throw new InvalidOperationException($"The set-up push to {_group} failed.");
         }
@@ -58,5 +69,5 @@ public class PushBenchmarks
     }
 
     [Benchmark(Description = "serialise + PUT the registry to a loopback Pushgateway")]
-    public async Task<bool> Push() => (await _client.PushAsync(_group, holdValues: false, CancellationToken.None)).Success;
+    public async Task<bool> Push() => (await _client.PushAsync(_group, holdCounts: false, CancellationToken.None)).Success;
 }

@@ -1,13 +1,13 @@
 using System.IO.Compression;
 using System.Net.Http.Headers;
 using System.Text;
-using PaymentFunctions.Metrics;
+using AzureFunctions.PrometheusPush.Internal.Encoding;
 
 namespace PaymentFunctions.Benchmarks;
 
 /// <summary>
 /// One way to encode an instance's push, as the app's push client sends it: the text exposition, protobuf with created
-/// timestamps (<see cref="ProtobufExposition"/>, the shipped default), or protobuf gzip-compressed (<c>MetricPush__Gzip</c>).
+/// timestamps (<see cref="ProtobufTranscoder"/>, the shipped default), or protobuf gzip-compressed (<c>MetricPush__Gzip</c>).
 /// </summary>
 internal sealed record PushFormat(string Name, byte[] Body, string ContentType, bool Gzip)
 {
@@ -26,22 +26,26 @@ internal sealed record PushFormat(string Name, byte[] Body, string ContentType, 
             return new PushFormat(name, text, "text/plain; version=0.0.4; charset=utf-8", Gzip: false);
         }
 
-        using var protobuf = new MemoryStream();
-        var created = new SeriesCreationTimes(TimeProvider.System);
-        created.Collecting();
-        ProtobufExposition.Write(text, created, zeroCounts: false, protobuf);
+        var protobuf = ProtobufOf(text);
         if (name == Protobuf)
         {
-            return new PushFormat(name, protobuf.ToArray(), ProtobufExposition.ContentType, Gzip: false);
+            return new PushFormat(name, protobuf, ProtobufTranscoder.ContentType, Gzip: false);
         }
 
         using var compressed = new MemoryStream();
         using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
         {
-            gzip.Write(protobuf.GetBuffer().AsSpan(0, (int)protobuf.Length));
+            gzip.Write(protobuf);
         }
 
-        return new PushFormat(name, compressed.ToArray(), ProtobufExposition.ContentType, Gzip: true);
+        return new PushFormat(name, compressed.ToArray(), ProtobufTranscoder.ContentType, Gzip: true);
+    }
+
+    /// <summary>A text exposition encoded as the push client encodes it: protobuf, every count with its created timestamp, uncompressed.</summary>
+    public static byte[] ProtobufOf(byte[] exposition)
+    {
+        var now = TimeProvider.System.GetUtcNow();
+        return new PushEncoder(now, gzip: false).Encode(exposition, now, holdCounts: false, text: false).Body;
     }
 
     /// <summary>A request body of this push (a new one per request: content is disposed with its request).</summary>

@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Options;
-using PaymentFunctions.Metrics;
 using PaymentFunctions.Payments;
 
 namespace PaymentFunctions.Benchmarks;
@@ -24,7 +23,7 @@ public class RecordPaymentBenchmarks
         // The request as the function hands it to the service: parsed and validated against the allow-lists.
         _request = new PaymentRequestParser(options).Parse(
             """{"orderId":"order_1","userId":"user_123","amount":50.0,"currency":"USD","userTier":"premium","paymentMethod":"paypal"}"""u8.ToArray()).Request!;
-        _metrics = new PaymentMetrics();
+        _metrics = new PaymentMetrics(Prometheus.Metrics.NewCustomRegistry());
         _recorder = new PaymentMetricsRecorder(_metrics, options, new NamedGateway("stripe"));
         _recorder.RecordPayment(_request, succeeded: true, 0.123, 50); // first use creates the children
     }

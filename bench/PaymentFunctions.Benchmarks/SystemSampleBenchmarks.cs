@@ -1,3 +1,4 @@
+using AzureFunctions.PrometheusPush;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,7 +17,9 @@ public class SystemSampleBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _services = new ServiceCollection().AddLogging().AddPaymentFunctions(new ConfigurationBuilder().Build()).BuildServiceProvider();
+        _services = new ServiceCollection().AddLogging()
+            .AddPrometheusPush(FunctionsServiceCollectionExtensions.MetricPushSection, FunctionsServiceCollectionExtensions.ConfigurePush)
+            .AddPaymentFunctions(new ConfigurationBuilder().Build()).BuildServiceProvider();
         _sampler = _services.GetRequiredService<SystemMetricsSampler>();
         _sampler.Sample();
     }

@@ -1,9 +1,9 @@
+using AzureFunctions.PrometheusPush;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PaymentFunctions.Demo;
-using PaymentFunctions.Metrics;
 using PaymentFunctions.Payments;
 
 // --help, or a wrong argument: the usage, or one line on stderr and exit 2 (DemoCommandLine.Usage lists the modes).
@@ -31,13 +31,15 @@ if (args is ["--fleet"])
 // then what the Pushgateway holds for them. Its settings come from the environment (MetricPush__Url, Demo__PauseMilliseconds).
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Services.AddPrometheusPush("MetricPush", push => push.CreateSeries(PaymentsServiceCollectionExtensions.CreatePaymentSeries));
 builder.Services.AddPayments(builder.Configuration);
+builder.Services.PostConfigure<PushOptions>(options => options.Job ??= "payment-functions");
 using var host = builder.Build();
 
 var pauseMilliseconds = builder.Configuration.GetValue("Demo:PauseMilliseconds", 200);
 await host.StartAsync();
 var payments = host.Services.GetRequiredService<PaymentService>();
-var pusher = host.Services.GetRequiredService<MetricPushService>();
+var pusher = host.Services.GetRequiredService<PushgatewayPusher>();
 
 var succeeded = 0;
 foreach (var payment in DemoPayments.All)

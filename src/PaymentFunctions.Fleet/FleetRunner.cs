@@ -1,9 +1,10 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using PaymentFunctions.Metrics;
+using AzureFunctions.PrometheusPush;
+using AzureFunctions.PrometheusPush.Internal.Delivery;
+using AzureFunctions.PrometheusPush.Internal.Invocations;
 using PaymentFunctions.Payments;
 
 namespace PaymentFunctions.Fleet;
@@ -23,9 +24,9 @@ public sealed class FleetSettings
     public double FirstValuesDelaySeconds { get; init; }
 
     /// <summary>MetricPush:Format: protobuf (created timestamps) as shipped, or text.</summary>
-    public string Format { get; init; } = MetricPushOptions.ProtobufFormat;
+    public PushFormat Format { get; init; } = PushFormat.Protobuf;
 
-    /// <summary>Keeps the app's <see cref="IMetricSeriesInitializer"/> registrations; off removes them all (before the fix).</summary>
+    /// <summary>Creates the app's series at zero at start-up; off creates none (before the fix).</summary>
     public bool InitializeSeries { get; init; } = true;
 
     public double PushIntervalSeconds { get; init; } = 1;
@@ -47,13 +48,13 @@ public sealed class FleetSettings
     /// new series first shows in a scrape is then lost to <c>increase()</c>, which shows the fleet comparison can fail.
     /// </summary>
     public static FleetSettings Before(Uri pushgatewayUrl, string job = "payment-functions") =>
-        new() { Pushgateways = [pushgatewayUrl], Job = job, FirstValuesDelaySeconds = 0, InitializeSeries = false, Format = MetricPushOptions.TextFormat };
+        new() { Pushgateways = [pushgatewayUrl], Job = job, FirstValuesDelaySeconds = 0, InitializeSeries = false, Format = PushFormat.Text };
 }
 
 /// <summary>
 /// Runs a <see cref="FleetPlan"/>: every instance is its own host (the app's payment registrations, its own registry,
 /// pusher and instance id), started at its planned offset, making its payments through its <see cref="PaymentService"/>
-/// inside <see cref="FunctionInvocationRecorder.RecordAsync"/> as the worker middleware does, and stopped after its
+/// inside the push library's invocation recorder as the worker middleware does, and stopped after its
 /// lifetime (the host's stop makes the final push). Offsets and paces come from <paramref name="timeProvider"/>.
 /// </summary>
 public sealed class FleetRunner(TimeProvider timeProvider)
@@ -80,7 +81,7 @@ public sealed class FleetRunner(TimeProvider timeProvider)
         var hostStart = timeProvider.GetTimestamp();
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
         var payments = host.Services.GetRequiredService<PaymentService>();
-        var recorder = host.Services.GetRequiredService<FunctionInvocationRecorder>();
+        var recorder = host.Services.GetRequiredService<InvocationRecorder>();
         var metrics = host.Services.GetRequiredService<PaymentMetrics>();
         var end = instance.KilledAfter ?? instance.Lifetime;
 
@@ -111,7 +112,7 @@ public sealed class FleetRunner(TimeProvider timeProvider)
     /// truth keeps failures apart and counts declines with the successes: only the total is compared. Returns whether
     /// the payment succeeded.
     /// </summary>
-    private static async Task<bool> ProcessAsync(PaymentService payments, FunctionInvocationRecorder recorder, PaymentRequest request, InstanceTruth truth, CancellationToken cancellationToken)
+    private static async Task<bool> ProcessAsync(PaymentService payments, InvocationRecorder recorder, PaymentRequest request, InstanceTruth truth, CancellationToken cancellationToken)
     {
         var serverError = false;
         var succeeded = false;
@@ -181,7 +182,7 @@ public sealed class FleetRunner(TimeProvider timeProvider)
             ["MetricPush:IntervalSeconds"] = Invariant(settings.PushIntervalSeconds),
             ["MetricPush:MinIntervalSeconds"] = Invariant(settings.PushMinIntervalSeconds),
             ["MetricPush:FirstValuesDelaySeconds"] = Invariant(settings.FirstValuesDelaySeconds),
-            ["MetricPush:Format"] = settings.Format,
+            ["MetricPush:Format"] = settings.Format.ToString(),
             ["MetricPush:TimeoutSeconds"] = Invariant(settings.PushTimeoutSeconds),
             ["SimulatedGateway:Seed"] = Invariant(instance.GatewaySeed),
             ["SimulatedGateway:FailureRate"] = Invariant(settings.FailureRate),
@@ -191,13 +192,16 @@ public sealed class FleetRunner(TimeProvider timeProvider)
         });
         builder.Services.AddLogging();
         builder.Services.AddSingleton(timeProvider);
-        builder.Services.AddPayments(builder.Configuration);
-        builder.Services.AddFunctionSeries(FunctionName);
-        builder.Services.AddHttpClient(PushHttp.PushClientName).AddHttpMessageHandler(() => new KilledInstanceHandler(killSwitch));
-        if (!settings.InitializeSeries)
+        builder.Services.AddPrometheusPush("MetricPush", push =>
         {
-            builder.Services.RemoveAll<IMetricSeriesInitializer>();
-        }
+            push.UseInvocationMetrics(settings.InitializeSeries ? [FunctionName] : []);
+            if (settings.InitializeSeries)
+            {
+                push.CreateSeries(PaymentsServiceCollectionExtensions.CreatePaymentSeries);
+            }
+        });
+        builder.Services.AddPayments(builder.Configuration);
+        builder.Services.AddHttpClient(PushHttp.PushClientName).AddHttpMessageHandler(() => new KilledInstanceHandler(killSwitch));
 
         return builder.Build();
     }

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using PaymentFunctions.Metrics;
 using Prometheus;
 
 namespace PaymentFunctions.Payments;

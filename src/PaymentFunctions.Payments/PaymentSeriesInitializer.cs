@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using PaymentFunctions.Metrics;
 
 namespace PaymentFunctions.Payments;
 
@@ -10,12 +9,12 @@ namespace PaymentFunctions.Payments;
 /// An exception outside <see cref="PaymentException"/>'s subclasses (a cancellation, a bug) is still counted under its
 /// type name, from its first occurrence on.
 /// </summary>
-internal sealed class PaymentSeriesInitializer(IOptions<PaymentOptions> options, IPaymentGateway gateway, SimulatedConnectionPool pool) : IMetricSeriesInitializer
+internal sealed class PaymentSeriesInitializer(PaymentMetrics metrics, IOptions<PaymentOptions> options, IPaymentGateway gateway, SimulatedConnectionPool pool)
 {
     /// <summary>The <c>error_type</c> values the payment flow raises itself.</summary>
     internal static readonly string[] PaymentErrorTypes = [nameof(GatewayTimeoutException), nameof(InvalidPaymentMethodException)];
 
-    public void CreateSeries(PaymentMetrics metrics)
+    public void CreateSeries()
     {
         // The pool gauges from start-up: an idle instance shows its baseline, not nothing until its first payment.
         pool.Publish();

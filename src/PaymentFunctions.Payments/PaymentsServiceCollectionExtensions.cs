@@ -2,20 +2,21 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using PaymentFunctions.Metrics;
+using Prometheus;
 
 namespace PaymentFunctions.Payments;
 
 public static class PaymentsServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the payment flow (parser, service, simulated gateway and pool) and the metric catalogue it records into.
-    /// Settings are validated at start-up.
+    /// Registers the payment flow (parser, service, simulated gateway and pool) and its metrics, on the registry the app
+    /// pushes (the <see cref="CollectorRegistry"/> in the container). Settings are validated at start-up.
     /// </summary>
     public static IServiceCollection AddPayments(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddPaymentMetrics(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new PaymentMetrics(sp.GetRequiredService<CollectorRegistry>()));
         services.AddOptions<PaymentOptions>()
             .Bind(configuration.GetSection(PaymentOptions.SectionName))
             .ValidateOnStart();
@@ -28,7 +29,7 @@ public static class PaymentsServiceCollectionExtensions
         services.TryAddSingleton<SimulatedConnectionPool>();
         services.TryAddSingleton<PaymentRequestParser>();
         services.TryAddSingleton<IPaymentMetricsRecorder, PaymentMetricsRecorder>();
-        services.AddSingleton<IMetricSeriesInitializer, PaymentSeriesInitializer>();
+        services.TryAddSingleton<PaymentSeriesInitializer>();
         services.TryAddSingleton(sp => new PaymentService(
             sp.GetRequiredService<IPaymentGateway>(),
             sp.GetRequiredService<SimulatedConnectionPool>(),
@@ -38,4 +39,11 @@ public static class PaymentsServiceCollectionExtensions
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PaymentService>>()));
         return services;
     }
+
+    /// <summary>
+    /// Creates the payment metrics' whole label space at zero, from the configured allow-lists, and publishes the pool's
+    /// baseline: give it to the push registration (<c>PrometheusPushBuilder.CreateSeries</c>).
+    /// </summary>
+    public static void CreatePaymentSeries(IServiceProvider services) =>
+        services.GetRequiredService<PaymentSeriesInitializer>().CreateSeries();
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using PaymentFunctions.Metrics;
 
 namespace PaymentFunctions.SystemMetrics;
 
@@ -10,11 +9,11 @@ namespace PaymentFunctions.SystemMetrics;
 public sealed class SystemMetricsSampler
 {
     private readonly ISystemStatsSource _source;
-    private readonly PaymentMetrics _metrics;
+    private readonly HostMetrics _metrics;
     private readonly Lock _lock = new();
     private Dictionary<int, CoreTimes>? _previous;
 
-    internal SystemMetricsSampler(ISystemStatsSource source, PaymentMetrics metrics)
+    internal SystemMetricsSampler(ISystemStatsSource source, HostMetrics metrics)
     {
         _source = source;
         _metrics = metrics;

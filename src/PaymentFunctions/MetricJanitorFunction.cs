@@ -1,5 +1,5 @@
 using Microsoft.Azure.Functions.Worker;
-using PaymentFunctions.Metrics;
+using AzureFunctions.PrometheusPush;
 
 namespace PaymentFunctions;
 
@@ -7,7 +7,7 @@ namespace PaymentFunctions;
 /// Deletes this job's Pushgateway groups that stopped pushing more than <c>MetricPush__GroupTtlMinutes</c> ago, on the
 /// schedule in the app setting <c>MetricJanitorSchedule</c>. Timer triggers run on one instance at a time.
 /// </summary>
-public sealed class MetricJanitorFunction(MetricGroupJanitor janitor)
+public sealed class MetricJanitorFunction(PushGroupJanitor janitor)
 {
     public const string ScheduleSetting = "MetricJanitorSchedule";
 

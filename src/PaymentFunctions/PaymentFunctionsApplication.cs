@@ -1,3 +1,4 @@
+using AzureFunctions.PrometheusPush;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Configuration;
@@ -28,13 +29,14 @@ public static class PaymentFunctionsApplication
     internal const string ApplicationInsightsConnectionString = "APPLICATIONINSIGHTS_CONNECTION_STRING";
 
     /// <summary>
-    /// Adds the invocation middleware, the app's services and its logging: every log line once on standard output, one
-    /// line each (<c>warn: Category[EventId] message</c>); and Application Insights when its connection string is set.
+    /// Adds the metric push (the settings of the section <c>MetricPush</c>, the invocation middleware, the payment series at
+    /// zero), the app's services and its logging: every log line once on standard output, one line each
+    /// (<c>warn: Category[EventId] message</c>); and Application Insights when its connection string is set.
     /// </summary>
     public static FunctionsApplicationBuilder ConfigurePaymentFunctions(this FunctionsApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.UseMiddleware<InvocationMetricsMiddleware>();
+        builder.AddPrometheusPush(FunctionsServiceCollectionExtensions.MetricPushSection, FunctionsServiceCollectionExtensions.ConfigurePush);
         builder.Services.AddPaymentFunctions(builder.Configuration);
         AddLogging(builder.Logging, builder.Configuration);
         return builder;

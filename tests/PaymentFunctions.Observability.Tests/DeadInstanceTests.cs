@@ -1,4 +1,5 @@
 using System.Globalization;
+using AzureFunctions.PrometheusPush;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -160,7 +161,8 @@ public sealed class DeadInstanceTests(ITestOutputHelper output)
         builder.Services.AddLogging();
         // Registered before the app's registrations, which only TryAdd it.
         builder.Services.AddScriptedSystemStats(new ScriptedReading(950, 50, 1000, [(0, 0)]));
-        builder.Services.AddSystemMetrics(builder.Configuration);
+        builder.Services.AddPrometheusPush(FunctionsServiceCollectionExtensions.MetricPushSection);
+        builder.Services.AddSystemMetrics();
         return builder.Build();
     }
 

@@ -4,6 +4,7 @@ using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using AzureFunctions.PrometheusPush;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Configuration;
@@ -11,7 +12,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PaymentFunctions.Fleet;
-using PaymentFunctions.Metrics;
 using PaymentFunctions.Payments;
 using PaymentFunctions.SystemMetrics;
 using PaymentFunctions.Testing;
@@ -81,9 +81,9 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
 
         var clock = new StepClock();
         using var host = BuildApp(clock, new Uri($"http://127.0.0.1:{gatewayPort}"));
-        var metrics = host.Services.GetRequiredService<PaymentMetrics>();
+        var registry = host.Services.GetRequiredService<Prometheus.CollectorRegistry>(); // the registry the app pushes
         var payments = host.Services.GetRequiredService<PaymentService>(); // Sets database_connections_max.
-        var pusher = host.Services.GetRequiredService<MetricPushService>();
+        var pusher = host.Services.GetRequiredService<PushgatewayPusher>();
         var pipeline = new WorkerPipeline(host.Services); // the worker's middleware pipeline of the app
 
         PushgatewayProcess? pushgateway = null;
@@ -92,12 +92,13 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
         {
             // 1. No Pushgateway yet: the pusher fails (connection refused) and counts it.
             await UntilAsync("the pusher records a failed push", async () =>
-                (await PrometheusText.FromRegistryAsync(metrics.Registry)).ValueOrZero("metric_push_failures_total") > 0);
+                (await PrometheusText.FromRegistryAsync(registry)).ValueOrZero("metric_push_failures_total") > 0);
 
             // 2. The gateway comes up; once a push got through, the failure count stops moving.
             pushgateway = await PushgatewayProcess.StartAsync(gatewayPort);
-            await UntilAsync("a push succeeds", () => Task.FromResult(metrics.PushLastSuccess.Value > 0));
-            var failures = (await PrometheusText.FromRegistryAsync(metrics.Registry)).Find("metric_push_failures_total")
+            await UntilAsync("a push succeeds", async () =>
+                (await PrometheusText.FromRegistryAsync(registry)).ValueOrZero("metric_push_last_success_timestamp_seconds") > 0);
+            var failures = (await PrometheusText.FromRegistryAsync(registry)).Find("metric_push_failures_total")
                 .ToDictionary(s => s.Labels["reason"], s => s.Value);
             output.WriteLine($"Failed pushes before the gateway was up: {string.Join(", ", failures.Select(f => $"{f.Key}={f.Value}"))}");
 

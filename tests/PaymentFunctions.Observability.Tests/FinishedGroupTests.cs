@@ -1,8 +1,8 @@
 using System.Globalization;
+using AzureFunctions.PrometheusPush;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using PaymentFunctions.Fleet;
-using PaymentFunctions.Metrics;
 using PaymentFunctions.Testing;
 using Xunit.Abstractions;
 
@@ -60,8 +60,8 @@ public sealed class FinishedGroupTests(ITestOutputHelper output)
             Assert.True(risen > 0, $"{id}: its payments are inside the {Window.TotalSeconds} s window two scrapes after its final push ({risen})");
         }
 
-        using var janitorServices = JanitorServices(gateway.Url);
-        var janitor = janitorServices.GetRequiredService<MetricGroupJanitor>();
+        using var janitorServices = JanitorServices(gateway.Url, fleet.Settings.Job);
+        var janitor = janitorServices.GetRequiredService<PushGroupJanitor>();
         var deletedAt = new Dictionary<string, (double Before, double After)>(StringComparer.Ordinal);
         await Poll.UntilAsync(
             async () =>
@@ -117,19 +117,24 @@ public sealed class FinishedGroupTests(ITestOutputHelper output)
 
     private static double Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
 
-    /// <summary>The app's metric services, configured with the shipped retention rule scaled to this test's scrapes.</summary>
-    private static ServiceProvider JanitorServices(Uri gateway)
+    /// <summary>
+    /// The push registration as the app makes it (its section, the janitor of its job), configured with the shipped
+    /// retention rule scaled to this test's scrapes.
+    /// </summary>
+    private static ServiceProvider JanitorServices(Uri gateway, string job)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["MetricPush:Url"] = gateway.AbsoluteUri,
+            ["MetricPush:Job"] = job,
             ["MetricPush:Instance"] = "janitor",
             ["MetricPush:FinishedGroupRetentionSeconds"] = Retention.TotalSeconds.ToString(CultureInfo.InvariantCulture),
             ["MetricPush:FailedGroupRetentionSeconds"] = (2 * Window + (2 * ScrapeInterval)).TotalSeconds.ToString(CultureInfo.InvariantCulture),
         }).Build();
         var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging();
-        services.AddPaymentMetrics(configuration);
+        services.AddPrometheusPush(FunctionsServiceCollectionExtensions.MetricPushSection);
         return services.BuildServiceProvider();
     }
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Net.Http.Headers;
 using System.Text;
-using PaymentFunctions.Metrics.Exposition;
+using AzureFunctions.PrometheusPush.Internal.Encoding.Wire;
 
 namespace PaymentFunctions.Testing;
 

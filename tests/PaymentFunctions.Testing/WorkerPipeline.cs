@@ -90,6 +90,33 @@ public sealed class WorkerPipeline
         result(((BindingsFeature)bindings).InvocationResult);
     }
 
+    /// <summary>
+    /// A finished invocation of <paramref name="function"/>'s context as middleware sees it after <c>next</c> returned: the
+    /// worker's binding feature holding <paramref name="result"/> (what the function returned), and
+    /// <paramref name="httpContext"/> in <see cref="FunctionContext.Items"/> where the ASP.NET Core integration keeps the
+    /// request's <c>HttpContext</c>.
+    /// </summary>
+    public static FunctionContext Finished(IServiceProvider services, MethodInfo function, object? result, object? httpContext = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(function);
+        var definition = new MethodFunctionDefinition(function);
+        var features = (IInvocationFeatures)FeaturesFactoryType.GetMethod("Create")!.Invoke(services.GetRequiredService(FeaturesFactoryType), null)!;
+        features.Set<FunctionDefinition>(definition);
+        var outputBindings = OutputBindingsInfoProviderType.GetMethod("GetBindingsInfo")!
+            .Invoke(services.GetRequiredService(OutputBindingsInfoProviderType), [definition]);
+        var bindings = BindingsFeature.Create([], outputBindings!);
+        ((BindingsFeature)bindings).InvocationResult = result;
+        SetFeature(features, BindingsFeatureType, bindings);
+        var context = FunctionTestContext.Create(services, "finished", definition, features, CancellationToken.None);
+        if (httpContext is not null)
+        {
+            context.Items["HttpRequestContext"] = httpContext;
+        }
+
+        return context;
+    }
+
     private static void SetFeature(IInvocationFeatures features, Type type, object feature) =>
         typeof(IInvocationFeatures).GetMethod(nameof(IInvocationFeatures.Set))!.MakeGenericMethod(type).Invoke(features, [feature]);
 
@@ -100,7 +127,7 @@ public sealed class WorkerPipeline
         private object _outputBindingsInfo = null!;
         private readonly Dictionary<string, object?> _outputBindingData = [];
 
-        public object? InvocationResult { get; private set; }
+        public object? InvocationResult { get; internal set; }
 
         internal static object Create(Dictionary<string, object?> inputData, object outputBindingsInfo)
         {

@@ -1,15 +1,18 @@
+using AzureFunctions.PrometheusPush;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
-using PaymentFunctions.Metrics;
+using PaymentFunctions.Payments;
 using PaymentFunctions.Testing;
+using Prometheus;
 
 namespace PaymentFunctions.Tests;
 
 /// <summary>
-/// The app's real DI registration (<see cref="FunctionsServiceCollectionExtensions.AddPaymentFunctions"/>) with test settings,
-/// an instant clock and captured logs; functions are created by DI as the worker does.
+/// The app's real DI registration (the push library's registration as the app configures it, and
+/// <see cref="FunctionsServiceCollectionExtensions.AddPaymentFunctions"/>) with test settings, an instant clock and captured
+/// logs, without the worker; functions are created by DI as the worker does.
 /// </summary>
 internal sealed class TestApp : IDisposable
 {
@@ -28,12 +31,16 @@ internal sealed class TestApp : IDisposable
         Services = services;
         Clock = clock;
         Metrics = services.GetRequiredService<PaymentMetrics>();
+        Registry = services.GetRequiredService<CollectorRegistry>();
         Logs = services.GetFakeLogCollector();
     }
 
     public ServiceProvider Services { get; }
 
     public PaymentMetrics Metrics { get; }
+
+    /// <summary>The registry the app pushes.</summary>
+    public CollectorRegistry Registry { get; }
 
     public FakeLogCollector Logs { get; }
 
@@ -56,7 +63,9 @@ internal sealed class TestApp : IDisposable
         var services = new ServiceCollection();
         services.AddLogging(logging => logging.AddFakeLogging().SetMinimumLevel(LogLevel.Debug));
         services.AddSingleton<TimeProvider>(clock);
+        services.AddSingleton<IConfiguration>(configuration);
         replace(services);
+        services.AddPrometheusPush(FunctionsServiceCollectionExtensions.MetricPushSection, FunctionsServiceCollectionExtensions.ConfigurePush);
         services.AddPaymentFunctions(configuration);
         return new TestApp(services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }), clock);
     }
@@ -72,7 +81,7 @@ internal sealed class TestApp : IDisposable
         return (TestHttpResponseData)await Function<PaymentsFunction>().ProcessPayment(request, context);
     }
 
-    public Task<PrometheusText> ScrapeAsync() => PrometheusText.FromRegistryAsync(Metrics.Registry);
+    public Task<PrometheusText> ScrapeAsync() => PrometheusText.FromRegistryAsync(Registry);
 
     public void Dispose() => Services.Dispose();
 }

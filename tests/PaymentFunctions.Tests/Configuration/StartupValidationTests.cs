@@ -30,6 +30,21 @@ public sealed class StartupValidationTests
         Assert.DoesNotContain("secret", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("MetricPush:Format", "xml", "MetricPush__Format must be one of: protobuf, text.")]
+    [InlineData("MetricPush:IntervalSeconds", "soon", "MetricPush__IntervalSeconds must be a number.")]
+    [InlineData("MetricPush:MaxRetryAttempts", "2.5", "MetricPush__MaxRetryAttempts must be a whole number.")]
+    [InlineData("MetricPush:Gzip", "yes", "MetricPush__Gzip must be true or false.")]
+    [InlineData("MetricPush:GroupTtlMinutes", "15m", "MetricPush__GroupTtlMinutes must be a number.")]
+    public async Task A_push_setting_the_binder_cannot_convert_fails_start_up_naming_the_app_setting(string key, string value, string message)
+    {
+        using var host = BuildHost(new() { ["MetricPush:Url"] = "http://127.0.0.1:9091", [key] = value }, out _);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+
+        Assert.Equal(message, error.Message);
+    }
+
     [Fact]
     public async Task Without_a_pushgateway_url_the_app_runs_and_says_once_that_metrics_are_not_pushed()
     {
@@ -62,6 +77,7 @@ public sealed class StartupValidationTests
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.AddFakeLogging();
+        builder.Services.AddPrometheusPush(FunctionsServiceCollectionExtensions.MetricPushSection, FunctionsServiceCollectionExtensions.ConfigurePush);
         builder.Services.AddPaymentFunctions(builder.Configuration);
         var host = builder.Build();
         logs = host.Services.GetFakeLogCollector();

@@ -1,6 +1,10 @@
 using System.Globalization;
 using System.Text;
-using PaymentFunctions.Metrics;
+using AzureFunctions.PrometheusPush.Internal.Health;
+using AzureFunctions.PrometheusPush.Internal.Invocations;
+using Microsoft.Extensions.DependencyInjection;
+using PaymentFunctions.Payments;
+using PaymentFunctions.SystemMetrics;
 using PaymentFunctions.Testing;
 using Prometheus;
 
@@ -16,7 +20,8 @@ public sealed record MetricContract(string Name, string Type, string Help, strin
 }
 
 /// <summary>
-/// Every metric of <see cref="PaymentMetrics"/>, read from the app's real registry export, is pinned here. The
+/// Every metric the app pushes (the payment flow's, the system gauges, and the push library's invocation and push-health
+/// metrics), read from the app's real registry export, is pinned here. The
 /// Pushgateway runs with <c>--push.disable-consistency-check</c> (docker-compose.yml, infra/app/pushgateway.bicep), so
 /// during a deploy, when instances of the old and the new app version push side by side, nothing rejects a conflict:
 /// DeployConsistencyTests shows what each kind of change does to the gateway.
@@ -94,10 +99,10 @@ public sealed class MetricContractTests
     public void Process_start_time_keeps_the_help_text_the_pushgateway_exports_for_its_own_metric()
     {
         // client_golang's standard process collector; the gateway merges its own family of this name with ours.
-        var metrics = new PaymentMetrics();
+        var metrics = new PushHealthMetrics(Metrics.NewCustomRegistry());
 
-        Assert.Equal("process_start_time_seconds", metrics.InstanceStartTime.Name);
-        Assert.Equal("Start time of the process since unix epoch in seconds.", metrics.InstanceStartTime.Help);
+        Assert.Equal("process_start_time_seconds", metrics.StartTime.Name);
+        Assert.Equal("Start time of the process since unix epoch in seconds.", metrics.StartTime.Help);
     }
 
     /// <summary>
@@ -107,9 +112,16 @@ public sealed class MetricContractTests
     private static async Task<List<MetricContract>> ExportAsync()
     {
         using var app = TestApp.Create();
-        foreach (var collector in typeof(PaymentMetrics).GetProperties()
+        object[] catalogues =
+        [
+            app.Metrics,
+            app.Services.GetRequiredService<HostMetrics>(),
+            app.Services.GetRequiredService<InvocationMetrics>(),
+            app.Services.GetRequiredService<PushHealthMetrics>(),
+        ];
+        foreach (var collector in catalogues.SelectMany(catalogue => catalogue.GetType().GetProperties()
                      .Where(p => typeof(Collector).IsAssignableFrom(p.PropertyType))
-                     .Select(p => (Collector)p.GetValue(app.Metrics)!))
+                     .Select(p => (Collector)p.GetValue(catalogue)!)))
         {
             var values = collector.LabelNames.Select(l => $"contract-{l}").ToArray();
             if (values.Length == 0)
@@ -136,7 +148,7 @@ public sealed class MetricContractTests
         }
 
         using var stream = new MemoryStream();
-        await app.Metrics.Registry.CollectAndExportAsTextAsync(stream);
+        await app.Registry.CollectAndExportAsTextAsync(stream);
         return Parse(Encoding.UTF8.GetString(stream.ToArray()));
     }
 

@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using PaymentFunctions.Metrics;
 using PaymentFunctions.Testing;
 
 namespace PaymentFunctions.Tests.Delivery;
@@ -51,7 +50,7 @@ public sealed class AuthTests : IAsyncLifetime, IDisposable
         Assert.Equal("https", app.Pusher.GroupUrl!.Scheme);
 
         // The janitor reads and deletes through the same credentials and TLS trust.
-        Assert.Equal(0, await app.Services.GetRequiredService<MetricGroupJanitor>().SweepAsync(CancellationToken.None));
+        Assert.Equal(0, await app.Services.GetRequiredService<PushGroupJanitor>().SweepAsync(CancellationToken.None));
         Assert.DoesNotContain(app.Logs!.GetSnapshot(), r => r.Message.StartsWith("Metric group janitor could not sweep", StringComparison.Ordinal));
     }
 
@@ -88,9 +87,9 @@ public sealed class AuthTests : IAsyncLifetime, IDisposable
     [InlineData("https://127.0.0.1:9091", "", "secret-value-1", "MetricPush__Username and MetricPush__Password must be set together")]
     public void Credentials_are_validated_at_start_up_naming_the_setting_and_never_echoed(string url, string user, string password, string expected)
     {
-        var options = new MetricPushOptions { Url = url, Username = user, Password = password };
+        var options = new PushOptions { Url = url, Job = "payment-functions", Username = user, Password = password };
 
-        var result = new MetricPushOptionsValidator().Validate(null, options);
+        var result = new PushOptionsValidator(new PushSection("MetricPush"), new FunctionsEnvironment(_ => null)).Validate(null, options);
 
         Assert.True(result.Failed);
         Assert.Contains(expected, result.FailureMessage, StringComparison.Ordinal);
@@ -122,6 +121,6 @@ public sealed class AuthTests : IAsyncLifetime, IDisposable
 
 internal static class OptionsAccess
 {
-    public static MetricPushOptions GetRequiredOptions(this IServiceProvider services) =>
-        ((IOptions<MetricPushOptions>)services.GetService(typeof(IOptions<MetricPushOptions>))!).Value;
+    public static PushOptions GetRequiredOptions(this IServiceProvider services) =>
+        ((IOptions<PushOptions>)services.GetService(typeof(IOptions<PushOptions>))!).Value;
 }

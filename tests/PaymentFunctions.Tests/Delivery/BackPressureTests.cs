@@ -1,6 +1,5 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
-using PaymentFunctions.Metrics;
 
 namespace PaymentFunctions.Tests.Delivery;
 
@@ -88,7 +87,7 @@ public sealed class BackPressureTests
         Assert.Equal([0, 2, 6, 14, 20], gateway.Pushes.Select(p => p.At.TotalSeconds));
         Assert.Equal(6, app.Pusher.PushInterval.TotalSeconds * 4 / 3, 6); // 4.5 s after the second fast push
         Assert.Equal(5, Invocations(gateway.Pushes[^1].Text)); // the refused pushes' counts were carried by the next ones
-        Assert.Equal(3, app.Metrics.PushFailures.WithLabels(overloaded == HttpStatusCode.TooManyRequests ? "rejected" : "server_error").Value);
+        Assert.Equal(3, app.Health.Failures.WithLabels(overloaded == HttpStatusCode.TooManyRequests ? "rejected" : "server_error").Value);
         var backOff = Assert.Single(app.Logs!.GetSnapshot(), r => r.Message.Contains("is overloaded", StringComparison.Ordinal));
         Assert.Equal(LogLevel.Warning, backOff.Level);
         Assert.Contains($"HTTP {(int)overloaded}", backOff.Message, StringComparison.Ordinal);

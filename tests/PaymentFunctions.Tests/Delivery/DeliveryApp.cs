@@ -6,9 +6,12 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
-using PaymentFunctions.Metrics;
+using AzureFunctions.PrometheusPush;
+using AzureFunctions.PrometheusPush.Internal.Health;
+using AzureFunctions.PrometheusPush.Internal.Invocations;
 using PaymentFunctions.Payments;
 using PaymentFunctions.Testing;
+using Prometheus;
 
 namespace PaymentFunctions.Tests.Delivery;
 
@@ -52,19 +55,27 @@ internal sealed class DeliveryApp : IAsyncDisposable
         _services = host.Services;
         Pipeline = new WorkerPipeline(_services);
         Metrics = _services.GetRequiredService<PaymentMetrics>();
-        Pusher = _services.GetRequiredService<MetricPushService>();
-        Recorder = _services.GetRequiredService<FunctionInvocationRecorder>();
+        Registry = _services.GetRequiredService<CollectorRegistry>();
+        Health = _services.GetRequiredService<PushHealthMetrics>();
+        Pusher = _services.GetRequiredService<PushgatewayPusher>();
+        Recorder = _services.GetRequiredService<InvocationRecorder>();
         Logs = _services.GetService<FakeLogCollector>();
     }
 
     public PaymentMetrics Metrics { get; }
 
+    /// <summary>The registry the app pushes.</summary>
+    public CollectorRegistry Registry { get; }
+
+    /// <summary>The push library's own metrics (failures, last success, final push).</summary>
+    public PushHealthMetrics Health { get; }
+
     /// <summary>The worker's middleware pipeline of this app.</summary>
     public WorkerPipeline Pipeline { get; }
 
-    public MetricPushService Pusher { get; }
+    public PushgatewayPusher Pusher { get; }
 
-    public FunctionInvocationRecorder Recorder { get; }
+    internal InvocationRecorder Recorder { get; }
 
     /// <summary>Captured logs; null when created with <c>captureLogs: false</c>.</summary>
     public FakeLogCollector? Logs { get; }
@@ -123,7 +134,7 @@ internal sealed class DeliveryApp : IAsyncDisposable
     /// <summary>The payment service, for tight recording loops.</summary>
     public PaymentService Payments => _services.GetRequiredService<PaymentService>();
 
-    public Task<PrometheusText> ScrapeRegistryAsync() => PrometheusText.FromRegistryAsync(Metrics.Registry);
+    public Task<PrometheusText> ScrapeRegistryAsync() => PrometheusText.FromRegistryAsync(Registry);
 
     /// <summary>Stops the pusher as the host does (final push within the shutdown deadline).</summary>
     public async Task StopAsync()

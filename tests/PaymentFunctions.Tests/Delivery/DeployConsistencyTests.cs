@@ -167,7 +167,7 @@ public sealed class DeployConsistencyTests
         using var app = TestApp.Create();
         app.Metrics.PaymentRequests.WithLabels("success", "stripe", "premium").Inc();
         using var stream = new MemoryStream();
-        await app.Metrics.Registry.CollectAndExportAsTextAsync(stream);
+        await app.Registry.CollectAndExportAsTextAsync(stream);
         var text = Encoding.UTF8.GetString(stream.ToArray());
         Assert.Contains($"# HELP {Metric} {OldHelp}\n# TYPE {Metric} counter\n", text, StringComparison.Ordinal);
         return text;

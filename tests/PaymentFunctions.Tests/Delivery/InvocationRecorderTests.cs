@@ -1,25 +1,28 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
+using AzureFunctions.PrometheusPush.Internal.Invocations;
 using Moq;
-using PaymentFunctions.Metrics;
 using PaymentFunctions.Testing;
+using Prometheus;
 
 namespace PaymentFunctions.Tests.Delivery;
 
-public sealed class InvocationRecorderTests
+public sealed class InvocationRecorderTests : IDisposable
 {
-    private readonly PaymentMetrics _metrics = new();
     private readonly InstantTimeProvider _clock = new();
-    private readonly FunctionInvocationRecorder _recorder;
+    private readonly ServiceProvider _services;
+    private readonly CollectorRegistry _registry;
+    private readonly InvocationRecorder _recorder;
 
     public InvocationRecorderTests()
     {
-        // Pushing disabled: push requests are no-ops here; delivery is proven against real gateways elsewhere.
-        var pusher = new MetricPushService(_metrics, Options.Create(new MetricPushOptions()), _clock, NullLogger<MetricPushService>.Instance);
-        _recorder = new FunctionInvocationRecorder(_metrics, pusher, _clock);
+        // Pushing disabled (no URL): push requests are no-ops here; delivery is proven against real gateways elsewhere.
+        _services = PushServices.Create([], _clock, push => push.UseInvocationMetrics());
+        _registry = _services.GetRequiredService<CollectorRegistry>();
+        _recorder = _services.GetRequiredService<InvocationRecorder>();
     }
+
+    public void Dispose() => _services.Dispose();
 
     [Fact]
     public async Task Records_invocations_by_function_and_outcome_with_their_duration_and_one_cold_start_per_instance()
@@ -28,7 +31,7 @@ public sealed class InvocationRecorderTests
         await _recorder.RecordAsync("ProcessPayment", () => Task.CompletedTask);
         await _recorder.RecordAsync("SampleSystemMetrics", () => Task.Delay(TimeSpan.FromMilliseconds(20), _clock));
 
-        var text = await PrometheusText.FromRegistryAsync(_metrics.Registry);
+        var text = await PrometheusText.FromRegistryAsync(_registry);
         Assert.Equal(2, text.Value("function_invocations_total", ("function", "ProcessPayment"), ("outcome", "success")));
         Assert.Equal(1, text.Value("function_invocations_total", ("function", "SampleSystemMetrics"), ("outcome", "success")));
         Assert.Empty(text.Find("function_invocations_total", ("outcome", "failure")));
@@ -49,7 +52,7 @@ public sealed class InvocationRecorderTests
         var caught = await Assert.ThrowsAsync<InvalidOperationException>(() => _recorder.RecordAsync("ProcessPayment", () => Task.FromException(thrown)));
 
         Assert.Same(thrown, caught);
-        var text = await PrometheusText.FromRegistryAsync(_metrics.Registry);
+        var text = await PrometheusText.FromRegistryAsync(_registry);
         Assert.Equal(1, text.Value("function_invocations_total", ("function", "ProcessPayment"), ("outcome", "failure")));
         Assert.Equal(1, text.Value("function_duration_seconds_count", ("function", "ProcessPayment")));
     }
@@ -66,7 +69,7 @@ public sealed class InvocationRecorderTests
     {
         await _recorder.RecordAsync("ProcessPayment", () => Task.CompletedTask, () => status);
 
-        var text = await PrometheusText.FromRegistryAsync(_metrics.Registry);
+        var text = await PrometheusText.FromRegistryAsync(_registry);
         var counted = Assert.Single(text.Find("function_invocations_total", ("function", "ProcessPayment")));
         Assert.Equal(outcome, counted.Labels["outcome"]);
         Assert.Equal(1, counted.Value);
@@ -77,7 +80,7 @@ public sealed class InvocationRecorderTests
     {
         await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() => _recorder.RecordAsync("ProcessPayment", () => Task.CompletedTask))));
 
-        var text = await PrometheusText.FromRegistryAsync(_metrics.Registry);
+        var text = await PrometheusText.FromRegistryAsync(_registry);
         Assert.Equal(1, text.Value("function_cold_starts_total", ("function", "ProcessPayment")));
         Assert.Equal(16, text.Value("function_invocations_total", ("function", "ProcessPayment"), ("outcome", "success")));
     }
@@ -86,7 +89,7 @@ public sealed class InvocationRecorderTests
     public async Task The_worker_middleware_records_through_the_recorder_by_function_name()
     {
         await using var app = await DeliveryApp.StartAsync(gateway: null);
-        var middleware = ActivatorUtilities.CreateInstance<InvocationMetricsMiddleware>(app.Services);
+        var middleware = app.Services.GetRequiredService<InvocationMiddleware>();
         var context = FunctionTestContext.Create(app.Services, "inv-1");
         var mock = Mock.Get(context);
         var definition = new Mock<FunctionDefinition>();

@@ -6,7 +6,6 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
-using PaymentFunctions.Metrics;
 
 namespace PaymentFunctions.Tests.Delivery;
 
@@ -241,13 +240,13 @@ public sealed class JanitorSweepTests
             new FakeTimeProvider(Now),
             () => api);
 
-    private static MetricGroupJanitor Janitor(DeliveryApp app) => app.Services.GetRequiredService<MetricGroupJanitor>();
+    private static PushGroupJanitor Janitor(DeliveryApp app) => app.Services.GetRequiredService<PushGroupJanitor>();
 
     private static List<Microsoft.Extensions.Logging.Testing.FakeLogRecord> PusherLogs(DeliveryApp app) =>
-        [.. app.Logs!.GetSnapshot().Where(r => r.Category == typeof(MetricPushService).FullName)];
+        [.. app.Logs!.GetSnapshot().Where(r => r.Category == typeof(PushgatewayPusher).FullName)];
 
     private static List<Microsoft.Extensions.Logging.Testing.FakeLogRecord> JanitorLogs(DeliveryApp app) =>
-        [.. app.Logs!.GetSnapshot().Where(r => r.Category == typeof(MetricGroupJanitor).FullName)];
+        [.. app.Logs!.GetSnapshot().Where(r => r.Category == typeof(PushGroupJanitor).FullName)];
 
     private static double Ago(int seconds) => (Now - DateTimeOffset.UnixEpoch).TotalSeconds - seconds;
 

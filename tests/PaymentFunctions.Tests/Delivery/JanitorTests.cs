@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using PaymentFunctions.Metrics;
 using PaymentFunctions.Testing;
 
 namespace PaymentFunctions.Tests.Delivery;
@@ -43,7 +42,7 @@ public sealed class JanitorTests
         await using var app = await DeliveryApp.StartAsync(
             [("MetricPush:Url", gateway.Url.ToString()), ("MetricPush:Instance", "janitor-self"), ("MetricPush:GroupTtlMinutes", "1"), ("MetricPush:IntervalSeconds", "20")],
             clock);
-        var deleted = await app.Services.GetRequiredService<MetricGroupJanitor>().SweepAsync(CancellationToken.None);
+        var deleted = await app.Services.GetRequiredService<PushGroupJanitor>().SweepAsync(CancellationToken.None);
 
         var text = await gateway.ScrapeAsync();
         Assert.Equal(2, deleted);
@@ -60,7 +59,7 @@ public sealed class JanitorTests
     {
         await using var app = await DeliveryApp.StartAsync(new Uri($"http://127.0.0.1:{ExternalProcess.FreePort()}"));
 
-        var deleted = await app.Services.GetRequiredService<MetricGroupJanitor>().SweepAsync(CancellationToken.None);
+        var deleted = await app.Services.GetRequiredService<PushGroupJanitor>().SweepAsync(CancellationToken.None);
 
         Assert.Equal(0, deleted);
         Assert.Contains(app.Logs!.GetSnapshot(), r => r.Message.StartsWith("Metric group janitor could not sweep", StringComparison.Ordinal));

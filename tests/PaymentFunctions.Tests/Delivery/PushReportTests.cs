@@ -1,13 +1,12 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
-using PaymentFunctions.Metrics;
 
 namespace PaymentFunctions.Tests.Delivery;
 
 /// <summary>
 /// What the pusher says about its pushes: one warning when they start failing, debug lines while they keep failing,
-/// one line when they land again, nothing while they succeed. Pushes are made with <see cref="MetricPushService.PushNowAsync"/>
+/// one line when they land again, nothing while they succeed. Pushes are made with <see cref="PushgatewayPusher.PushNowAsync"/>
 /// on a clock that stands still, so no heartbeat or retry interferes.
 /// </summary>
 public sealed class PushReportTests
@@ -42,7 +41,7 @@ public sealed class PushReportTests
                 (LogLevel.Debug, "Metric push failed again (unauthorized after 1 attempts: HTTP 401)"),
                 (LogLevel.Information, $"Metric pushes to {Group} succeed again"),
             ],
-            app.Logs!.GetSnapshot().Where(r => r.Category == typeof(MetricPushService).FullName).Select(r => (r.Level, r.Message)));
+            app.Logs!.GetSnapshot().Where(r => r.Category == typeof(PushgatewayPusher).FullName).Select(r => (r.Level, r.Message)));
     }
 
     [Fact]

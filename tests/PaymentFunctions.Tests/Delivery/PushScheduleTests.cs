@@ -94,7 +94,7 @@ public sealed class PushScheduleTests
     public async Task The_pusher_resolved_as_itself_and_as_a_hosted_service_is_one_instance_and_survives_double_disposal()
     {
         var app = await DeliveryApp.StartAsync(gateway: null);
-        var hosted = app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<PaymentFunctions.Metrics.MetricPushService>().Single();
+        var hosted = app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<PushgatewayPusher>().Single();
         Assert.Same(app.Pusher, hosted);
 
         await app.DisposeAsync();

@@ -6,7 +6,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using PaymentFunctions.Metrics;
 using PaymentFunctions.Testing;
 using Xunit.Abstractions;
 
@@ -38,14 +37,14 @@ public sealed class HostOutputTests(ITestOutputHelper testOutput)
             ("MetricPush:MaxRetryAttempts", "0"),
             ("MetricPush:FirstValuesDelaySeconds", "0"));
         var hostChannel = WorkerHostChannel.Of(host);
-        var metrics = host.Services.GetRequiredService<PaymentMetrics>();
-        var pusher = host.Services.GetRequiredService<MetricPushService>();
+        var health = host.Services.GetRequiredService<PushHealthMetrics>();
+        var pusher = host.Services.GetRequiredService<PushgatewayPusher>();
         await pusher.StartAsync(CancellationToken.None);
         // Several failed pushes: the app warns once when pushes start failing, then stays quiet (debug) until they recover.
         await Poll.UntilAsync(() => pusher.CompletedPushes >= 3, what: "three pushes failed");
         await using (await PushgatewayProcess.StartAsync(port))
         {
-            await Poll.UntilAsync(() => metrics.PushLastSuccess.Value > 0, what: "a push landed");
+            await Poll.UntilAsync(() => health.LastSuccess.Value > 0, what: "a push landed");
             await pusher.StopAsync(CancellationToken.None);
         }
 
@@ -55,7 +54,7 @@ public sealed class HostOutputTests(ITestOutputHelper testOutput)
             testOutput.WriteLine(line);
         }
 
-        var category = typeof(MetricPushService).FullName;
+        var category = typeof(PushgatewayPusher).FullName;
         var group = $"http://127.0.0.1:{port}/metrics/job/payment-functions/instance/";
         var failing = Assert.Single(output.Lines, l => l.Contains("are failing", StringComparison.Ordinal));
         Assert.StartsWith($"warn: {category}[", failing, StringComparison.Ordinal);

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
-using PaymentFunctions.Metrics;
 using PaymentFunctions.Payments;
 using PaymentFunctions.Testing;
 
@@ -24,10 +23,7 @@ public sealed class ConnectionPoolTests
         using var app = TestApp.Create(services => services.AddSingleton<IPaymentGateway>(gateway));
 
         // Start-up, as the pusher runs it before its first push: the idle instance shows its baseline.
-        foreach (var initializer in app.Services.GetServices<IMetricSeriesInitializer>())
-        {
-            initializer.CreateSeries(app.Metrics);
-        }
+        app.Services.GetRequiredService<PushRegistration>().CreateSeries(app.Services);
 
         var seen = new List<double> { await ActiveAsync(app) };
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using PaymentFunctions.Metrics;
 using PaymentFunctions.Payments;
 using PaymentFunctions.Testing;
 
@@ -167,7 +166,8 @@ public sealed class PaymentFlowTests
     [Fact]
     public async Task A_rejection_cause_outside_the_fixed_list_is_refused_and_counts_nothing()
     {
-        var metrics = new PaymentMetrics();
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var metrics = new PaymentMetrics(registry);
         var recorder = new PaymentMetricsRecorder(metrics, Options.Create(new PaymentOptions()), Moq.Mock.Of<IPaymentGateway>(g => g.Name == "stripe"));
 
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => recorder.RecordRejection("hacked"));
@@ -176,7 +176,7 @@ public sealed class PaymentFlowTests
         Assert.Equal("cause", error.ParamName);
         Assert.Equal("hacked", error.ActualValue);
         Assert.StartsWith("Not one of PaymentRequestParser.RejectionCauses.", error.Message, StringComparison.Ordinal);
-        var text = await PrometheusText.FromRegistryAsync(metrics.Registry);
+        var text = await PrometheusText.FromRegistryAsync(registry);
         Assert.Equal(1, text.Find("payment_rejected_requests_total").Sum(s => s.Value));
         Assert.Equal(1, text.Value("payment_rejected_requests_total", ("cause", "paymentMethod")));
     }
@@ -206,23 +206,27 @@ public sealed class PaymentFlowTests
     }
 
     [Fact]
-    public void The_payment_flow_registers_on_its_own_with_the_metric_catalogue_it_records_into()
+    public async Task The_payment_flow_registers_on_its_own_and_records_into_the_registry_the_container_gives()
     {
         var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build();
-        var services = new ServiceCollection().AddLogging();
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var services = new ServiceCollection().AddLogging().AddSingleton(registry);
 
         services.AddPayments(configuration);
 
         using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
         Assert.NotNull(provider.GetRequiredService<PaymentService>());
         Assert.Same(provider.GetRequiredService<PaymentMetrics>(), provider.GetRequiredService<PaymentMetrics>());
+        provider.GetRequiredService<IPaymentMetricsRecorder>().RecordRejection("amount");
+        Assert.Equal(1, (await PrometheusText.FromRegistryAsync(registry)).Value("payment_rejected_requests_total", ("cause", "amount")));
         Assert.Equal("configuration", Assert.Throws<ArgumentNullException>(() => new ServiceCollection().AddPayments(null!)).ParamName);
     }
 
     [Fact]
     public async Task Each_currency_and_tier_records_into_its_own_amount_series_whatever_came_first()
     {
-        var metrics = new PaymentMetrics();
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var metrics = new PaymentMetrics(registry);
         var options = Options.Create(new PaymentOptions { UsdRates = new() { ["USD"] = 1m, ["EUR"] = 1.5m, ["GBP"] = 1.25m } });
         var recorder = new PaymentMetricsRecorder(metrics, options, Moq.Mock.Of<IPaymentGateway>(g => g.Name == "stripe"));
 
@@ -231,7 +235,7 @@ public sealed class PaymentFlowTests
             recorder.RecordPayment(new PaymentRequest("o", "u", 1m, currency, tier, "paypal"), succeeded: true, durationSeconds: 1, amountUsd: usd);
         }
 
-        var text = await PrometheusText.FromRegistryAsync(metrics.Registry);
+        var text = await PrometheusText.FromRegistryAsync(registry);
         Assert.Equal(1, text.Value("payment_amount_usd_sum", ("currency", "USD"), ("user_tier", "standard")));
         Assert.Equal(10, text.Value("payment_amount_usd_sum", ("currency", "EUR"), ("user_tier", "standard")));
         Assert.Equal(100, text.Value("payment_amount_usd_sum", ("currency", "GBP"), ("user_tier", "premium")));

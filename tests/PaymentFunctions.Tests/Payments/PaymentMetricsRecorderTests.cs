@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Moq;
-using PaymentFunctions.Metrics;
 using PaymentFunctions.Payments;
 using PaymentFunctions.Testing;
 
@@ -17,7 +16,8 @@ public sealed class PaymentMetricsRecorderTests
     [Fact]
     public async Task Cached_label_sets_accumulate_on_the_same_series()
     {
-        var metrics = new PaymentMetrics();
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var metrics = new PaymentMetrics(registry);
         var recorder = Create(metrics);
         var request = new PaymentRequest("o", "u", 10, "USD", "premium", "paypal");
 
@@ -26,7 +26,7 @@ public sealed class PaymentMetricsRecorderTests
             recorder.RecordPayment(request, succeeded: i % 4 != 0, durationSeconds: 0.5, amountUsd: 10);
         }
 
-        var text = await PrometheusText.FromRegistryAsync(metrics.Registry);
+        var text = await PrometheusText.FromRegistryAsync(registry);
         Assert.Equal(750, text.Value("payment_requests_total", ("status", "success"), ("gateway", "stripe"), ("user_tier", "premium")));
         Assert.Equal(250, text.Value("payment_requests_total", ("status", "failed"), ("gateway", "stripe"), ("user_tier", "premium")));
         Assert.Equal(500, text.Value("payment_duration_seconds_sum", ("gateway", "stripe"), ("payment_method", "paypal")));
@@ -37,12 +37,13 @@ public sealed class PaymentMetricsRecorderTests
     [Fact]
     public async Task Values_outside_the_allow_lists_from_code_are_still_recorded()
     {
-        var metrics = new PaymentMetrics();
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var metrics = new PaymentMetrics(registry);
         var recorder = Create(metrics);
 
         recorder.RecordPayment(new PaymentRequest("o", "u", 10, "JPY", "vip", "cash"), succeeded: true, durationSeconds: 1, amountUsd: 0.07);
 
-        var text = await PrometheusText.FromRegistryAsync(metrics.Registry);
+        var text = await PrometheusText.FromRegistryAsync(registry);
         Assert.Equal(1, text.Value("payment_requests_total", ("status", "success"), ("user_tier", "vip")));
         Assert.Equal(1, text.Value("payment_duration_seconds_count", ("payment_method", "cash")));
         Assert.Equal(1, text.Value("payment_amount_usd_count", ("currency", "JPY"), ("user_tier", "vip")));
@@ -51,14 +52,15 @@ public sealed class PaymentMetricsRecorderTests
     [Fact]
     public async Task An_allowed_currency_with_an_unknown_tier_and_an_unknown_currency_with_an_allowed_tier_are_recorded_under_their_own_labels()
     {
-        var metrics = new PaymentMetrics();
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var metrics = new PaymentMetrics(registry);
         var recorder = Create(metrics);
 
         recorder.RecordPayment(new PaymentRequest("o", "u", 10, "USD", "vip", "paypal"), succeeded: true, durationSeconds: 1, amountUsd: 10);
         recorder.RecordPayment(new PaymentRequest("o", "u", 10, "JPY", "premium", "paypal"), succeeded: false, durationSeconds: 2, amountUsd: 0.07);
         recorder.RecordPayment(new PaymentRequest("o", "u", 10, "USD", "premium", "paypal"), succeeded: true, durationSeconds: 4, amountUsd: 20);
 
-        var text = await PrometheusText.FromRegistryAsync(metrics.Registry);
+        var text = await PrometheusText.FromRegistryAsync(registry);
         Assert.Equal(10, text.Value("payment_amount_usd_sum", ("currency", "USD"), ("user_tier", "vip")));
         Assert.Equal(0.07, text.Value("payment_amount_usd_sum", ("currency", "JPY"), ("user_tier", "premium")));
         Assert.Equal(20, text.Value("payment_amount_usd_sum", ("currency", "USD"), ("user_tier", "premium")));
@@ -71,14 +73,15 @@ public sealed class PaymentMetricsRecorderTests
     [Fact]
     public async Task Errors_are_counted_by_type_under_the_payment_service_with_high_or_medium_severity()
     {
-        var metrics = new PaymentMetrics();
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var metrics = new PaymentMetrics(registry);
         var recorder = Create(metrics);
 
         recorder.RecordError("GatewayTimeoutException", highSeverity: true);
         recorder.RecordError("GatewayTimeoutException", highSeverity: false);
         recorder.RecordError("GatewayTimeoutException", highSeverity: false);
 
-        var text = await PrometheusText.FromRegistryAsync(metrics.Registry);
+        var text = await PrometheusText.FromRegistryAsync(registry);
         Assert.Equal(1, text.Value("errors_total", ("service", "payment"), ("error_type", "GatewayTimeoutException"), ("severity", "high")));
         Assert.Equal(2, text.Value("errors_total", ("service", "payment"), ("error_type", "GatewayTimeoutException"), ("severity", "medium")));
     }

@@ -1,7 +1,9 @@
 using System.Net;
 using Microsoft.Extensions.Time.Testing;
-using PaymentFunctions.Metrics;
+using PaymentFunctions.Payments;
+using PaymentFunctions.SystemMetrics;
 using PaymentFunctions.Testing;
+using Prometheus;
 
 namespace PaymentFunctions.Tests.Pushing;
 
@@ -13,13 +15,13 @@ public sealed class PushClientTests
     [Fact]
     public async Task A_push_puts_the_registry_as_gzipped_protobuf_with_every_value_of_the_export_to_the_group_url()
     {
-        var metrics = new PaymentMetrics();
-        metrics.PaymentRequests.WithLabels("success", "stripe", "premium").Inc(3);
-        metrics.PaymentDuration.WithLabels("stripe", "credit_card").Observe(0.3);
-        metrics.MemoryUsage.WithLabels("used").Set(42);
+        var metrics = new Catalogue();
+        metrics.Payments.PaymentRequests.WithLabels("success", "stripe", "premium").Inc(3);
+        metrics.Payments.PaymentDuration.WithLabels("stripe", "credit_card").Observe(0.3);
+        metrics.Host.MemoryUsage.WithLabels("used").Set(42);
         var gateway = new Capturing(HttpStatusCode.OK);
 
-        var outcome = await PushAsync(gateway, metrics, holdValues: false);
+        var outcome = await PushAsync(gateway, metrics, holdCounts: false);
 
         Assert.Equal(new PushOutcome(true, 1, null, null), outcome);
         var request = Assert.Single(gateway.Requests);
@@ -42,24 +44,23 @@ public sealed class PushClientTests
     public async Task Every_counter_and_histogram_series_carries_its_created_timestamp_and_gauges_none()
     {
         var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_123));
-        var metrics = new PaymentMetrics();
-        metrics.PaymentRequests.WithLabels("success", "stripe", "premium");
-        metrics.FunctionDuration.WithLabels("ProcessPayment");
-        metrics.MemoryUsage.WithLabels("used").Set(1);
+        var metrics = new Catalogue();
+        metrics.Payments.PaymentRequests.WithLabels("success", "stripe", "premium");
+        metrics.Invocations.Duration.WithLabels("ProcessPayment");
+        metrics.Host.MemoryUsage.WithLabels("used").Set(1);
         var gateway = new Capturing(HttpStatusCode.OK);
         using var http = new HttpClient(gateway);
-        var client = new MetricPushClient(() => http, metrics, Options(0), time);
         var started = time.GetUtcNow();
-        client.CreationTimes.Started(started);
+        var client = Client(http, metrics, Options(0), time);
         time.Advance(TimeSpan.FromSeconds(3));
 
-        await client.PushAsync(Group, holdValues: false, CancellationToken.None);
+        await client.PushAsync(Group, holdCounts: false, CancellationToken.None);
         time.Advance(TimeSpan.FromSeconds(2));
         var secondCollection = time.GetUtcNow();
-        await client.PushAsync(Group, holdValues: false, CancellationToken.None);
-        metrics.PaymentRequests.WithLabels("failed", "stripe", "premium").Inc(); // created between the second and the third push
+        await client.PushAsync(Group, holdCounts: false, CancellationToken.None);
+        metrics.Payments.PaymentRequests.WithLabels("failed", "stripe", "premium").Inc(); // created between the second and the third push
         time.Advance(TimeSpan.FromSeconds(2));
-        await client.PushAsync(Group, holdValues: false, CancellationToken.None);
+        await client.PushAsync(Group, holdCounts: false, CancellationToken.None);
 
         var created = PushedBody.CreatedTimestamps(gateway.Requests[^1].Bytes);
         Assert.Equal(started, One(created, "payment_requests_total", "success").Created);
@@ -67,22 +68,22 @@ public sealed class PushClientTests
         Assert.Equal(started, One(created, "function_duration_seconds", null).Created);
         Assert.DoesNotContain(created, c => c.Family is "memory_usage_bytes" or "process_start_time_seconds");
         Assert.Equal(
-            metrics.PaymentRequests.GetAllLabelValues().Count() + metrics.FunctionDuration.GetAllLabelValues().Count() + 1 /* push duration */,
+            metrics.Payments.PaymentRequests.GetAllLabelValues().Count() + metrics.Invocations.Duration.GetAllLabelValues().Count() + 1 /* push duration */,
             created.Count);
     }
 
     [Fact]
     public async Task A_held_push_carries_counters_and_histograms_at_zero_and_gauges_as_they_are_in_either_format()
     {
-        foreach (var format in new[] { MetricPushOptions.ProtobufFormat, MetricPushOptions.TextFormat })
+        foreach (var format in new[] { PushFormat.Protobuf, PushFormat.Text })
         {
-            var metrics = new PaymentMetrics();
-            metrics.PaymentRequests.WithLabels("success", "stripe", "premium").Inc(3);
-            metrics.PaymentDuration.WithLabels("stripe", "credit_card").Observe(0.3);
-            metrics.MemoryUsage.WithLabels("used").Set(42);
+            var metrics = new Catalogue();
+            metrics.Payments.PaymentRequests.WithLabels("success", "stripe", "premium").Inc(3);
+            metrics.Payments.PaymentDuration.WithLabels("stripe", "credit_card").Observe(0.3);
+            metrics.Host.MemoryUsage.WithLabels("used").Set(42);
             var gateway = new Capturing(HttpStatusCode.OK);
 
-            await PushAsync(gateway, metrics, holdValues: true, format: format);
+            await PushAsync(gateway, metrics, holdCounts: true, format: format);
 
             var text = PrometheusText.Parse(Assert.Single(gateway.Requests).Body);
             Assert.Equal(0, text.Value("payment_requests_total", ("status", "success"), ("user_tier", "premium")));
@@ -95,11 +96,11 @@ public sealed class PushClientTests
     [Fact]
     public async Task With_the_text_format_a_push_is_the_export_itself_and_without_gzip_it_is_not_compressed()
     {
-        var metrics = new PaymentMetrics();
-        metrics.PaymentRequests.WithLabels("success", "stripe", "premium").Inc(3);
+        var metrics = new Catalogue();
+        metrics.Payments.PaymentRequests.WithLabels("success", "stripe", "premium").Inc(3);
         var gateway = new Capturing(HttpStatusCode.OK);
 
-        await PushAsync(gateway, metrics, holdValues: false, format: "TEXT", gzip: false);
+        await PushAsync(gateway, metrics, holdCounts: false, format: PushFormat.Text, gzip: false);
 
         var request = Assert.Single(gateway.Requests);
         Assert.Equal("text/plain; version=0.0.4; charset=utf-8", request.ContentType);
@@ -112,17 +113,17 @@ public sealed class PushClientTests
     [InlineData(HttpStatusCode.BadRequest)]
     public async Task A_gateway_that_refuses_protobuf_but_takes_text_gets_text_from_then_on_with_one_warning(HttpStatusCode refusal)
     {
-        var metrics = new PaymentMetrics();
-        metrics.PaymentRequests.WithLabels("success", "stripe", "premium").Inc(3);
+        var metrics = new Catalogue();
+        metrics.Payments.PaymentRequests.WithLabels("success", "stripe", "premium").Inc(3);
         var gateway = new Capturing(HttpStatusCode.OK) { Refuse = contentType => PushedBody.IsProtobuf(contentType) ? refusal : null };
-        using var http = new HttpClient(new PushTelemetryHandler(metrics, TimeProvider.System) { InnerHandler = gateway });
-        var client = new MetricPushClient(() => http, metrics, Options(2), TimeProvider.System);
+        using var http = new HttpClient(new PushTelemetryHandler(metrics.Health, TimeProvider.System) { InnerHandler = gateway });
+        var client = Client(http, metrics, Options(2), TimeProvider.System);
 
-        var first = await client.PushAsync(Group, holdValues: false, CancellationToken.None);
-        var second = await client.PushAsync(Group, holdValues: false, CancellationToken.None);
+        var first = await client.PushAsync(Group, holdCounts: false, CancellationToken.None);
+        var second = await client.PushAsync(Group, holdCounts: false, CancellationToken.None);
 
         Assert.Equal(
-            new PushOutcome(true, 2, null, null, $"the Pushgateway refused the protobuf push (HTTP {(int)refusal}: cannot read this) and took it as text; pushing text from now on, without created timestamps (a scraper then needs MetricPush__FirstValuesDelaySeconds to count a new instance's first values)"),
+            new PushOutcome(true, 2, null, null, $"the Pushgateway refused the protobuf push (HTTP {(int)refusal}: cannot read this) and took it as text; pushing text from now on, without created timestamps (a scraper then needs FirstValuesDelaySeconds to count a new instance's first values)"),
             first);
         Assert.Equal(new PushOutcome(true, 1, null, null), second);
         Assert.True(client.PushesText);
@@ -137,9 +138,9 @@ public sealed class PushClientTests
     {
         var gateway = new Capturing(HttpStatusCode.BadRequest);
         using var http = new HttpClient(gateway);
-        var client = new MetricPushClient(() => http, new PaymentMetrics(), Options(2), TimeProvider.System);
+        var client = Client(http, new Catalogue(), Options(2), TimeProvider.System);
 
-        var outcome = await client.PushAsync(Group, holdValues: false, CancellationToken.None);
+        var outcome = await client.PushAsync(Group, holdCounts: false, CancellationToken.None);
 
         Assert.Equal(new PushOutcome(false, 2, "rejected", "HTTP 400"), outcome);
         Assert.False(client.PushesText);
@@ -149,17 +150,17 @@ public sealed class PushClientTests
     [Fact]
     public async Task A_registry_that_cannot_be_encoded_goes_out_as_text_counted_as_an_encoding_failure_and_reported_once()
     {
-        var metrics = new PaymentMetrics();
+        var metrics = new Catalogue();
         const string Export = "# HELP x_total x\n# TYPE x_total counter\nx_total{a=\"b\"} 2\nx_total{a=\"c\"} many\n";
         var gateway = new Capturing(HttpStatusCode.OK);
         using var http = new HttpClient(gateway);
-        var client = new MetricPushClient(() => http, metrics, Options(0), TimeProvider.System, (stream, token) => stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(Export), token).AsTask());
+        var client = new PushClient(() => http, metrics.Health, (stream, token) => stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(Export), token).AsTask(), Options(0), TimeProvider.System, TimeProvider.System.GetUtcNow());
 
-        var first = await client.PushAsync(Group, holdValues: false, CancellationToken.None);
-        var second = await client.PushAsync(Group, holdValues: false, CancellationToken.None);
+        var first = await client.PushAsync(Group, holdCounts: false, CancellationToken.None);
+        var second = await client.PushAsync(Group, holdCounts: false, CancellationToken.None);
 
         Assert.Equal(
-            new PushOutcome(true, 1, null, null, "the registry could not be encoded as protobuf, so it was pushed as text (Line 4 of the registry's exposition cannot be encoded as protobuf (the value 'many' is not a number): x_total{a=\"c\"} many)"),
+            new PushOutcome(true, 1, null, null, "the registry could not be encoded as protobuf, so it was pushed as text (Line 4 of the registry's exposition cannot be read (the value 'many' is not a number): x_total{a=\"c\"} many)"),
             first);
         Assert.Equal(new PushOutcome(true, 1, null, null), second);
         Assert.All(gateway.Requests, r => Assert.Equal((Export, "text/plain; version=0.0.4; charset=utf-8"), (r.Body, r.ContentType)));
@@ -168,12 +169,30 @@ public sealed class PushClientTests
         Assert.Equal(2, registry.Value("metric_push_failures_total", ("reason", "encoding")));
     }
 
+    [Theory]
+    [InlineData(PushFormat.Protobuf, "the registry could not be encoded as protobuf, so it was pushed as text")]
+    [InlineData(PushFormat.Text, "the registry could not be read to hold its counts at 0, so it was pushed as collected")]
+    public async Task A_held_push_of_a_registry_that_cannot_be_read_goes_out_as_collected_counted_once_per_push(PushFormat format, string warning)
+    {
+        var metrics = new Catalogue();
+        const string Export = "# HELP x_total x\n# TYPE x_total counter\nx_total{a=\"c\"} many\n";
+        var gateway = new Capturing(HttpStatusCode.OK);
+        using var http = new HttpClient(gateway);
+        var client = new PushClient(() => http, metrics.Health, (stream, token) => stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(Export), token).AsTask(), Options(0, format: format), TimeProvider.System, TimeProvider.System.GetUtcNow());
+
+        var outcome = await client.PushAsync(Group, holdCounts: true, CancellationToken.None);
+
+        Assert.Equal(new PushOutcome(true, 1, null, null, $"{warning} (Line 3 of the registry's exposition cannot be read (the value 'many' is not a number): x_total{{a=\"c\"}} many)"), outcome);
+        Assert.Equal(Export, Assert.Single(gateway.Requests).Body);
+        Assert.Equal(1, (await PrometheusText.FromRegistryAsync(metrics.Registry)).Value("metric_push_failures_total", ("reason", "encoding")));
+    }
+
     [Fact]
     public async Task Without_retries_a_failing_gateway_gets_one_attempt()
     {
         var gateway = new Capturing(HttpStatusCode.ServiceUnavailable);
 
-        var outcome = await PushAsync(gateway, new PaymentMetrics(), holdValues: false, retries: 0);
+        var outcome = await PushAsync(gateway, new Catalogue(), holdCounts: false, retries: 0);
 
         Assert.Equal(new PushOutcome(false, 1, "server_error", "HTTP 503") { Overloaded = true }, outcome);
         Assert.Single(gateway.Requests);
@@ -182,7 +201,7 @@ public sealed class PushClientTests
     [Fact]
     public async Task A_refusal_reports_its_reason_and_status()
     {
-        var outcome = await PushAsync(new Capturing(HttpStatusCode.Forbidden), new PaymentMetrics(), holdValues: false);
+        var outcome = await PushAsync(new Capturing(HttpStatusCode.Forbidden), new Catalogue(), holdCounts: false);
 
         Assert.Equal(new PushOutcome(false, 1, "unauthorized", "HTTP 403"), outcome);
     }
@@ -193,8 +212,8 @@ public sealed class PushClientTests
         var broken = new Capturing(HttpStatusCode.OK) { Error = new HttpRequestException(HttpRequestError.ResponseEnded, "the gateway hung up") };
         var silent = new Capturing(HttpStatusCode.OK) { Silent = true };
 
-        var failed = await PushAsync(broken, new PaymentMetrics(), holdValues: false);
-        var timedOut = await PushAsync(silent, new PaymentMetrics(), holdValues: false);
+        var failed = await PushAsync(broken, new Catalogue(), holdCounts: false);
+        var timedOut = await PushAsync(silent, new Catalogue(), holdCounts: false);
 
         Assert.Equal(new PushOutcome(false, 3, "transport", "the gateway hung up"), failed);
         Assert.Equal(new PushOutcome(false, 3, "timeout", "no answer within the push timeout") { Overloaded = true }, timedOut);
@@ -205,17 +224,17 @@ public sealed class PushClientTests
     {
         var silent = new Capturing(HttpStatusCode.OK) { Silent = true };
         using var http = new HttpClient(silent);
-        var client = new MetricPushClient(() => http, new PaymentMetrics(), Options(2, timeoutSeconds: 30), TimeProvider.System);
+        var client = Client(http, new Catalogue(), Options(2, timeoutSeconds: 30), TimeProvider.System);
         using var cancel = new CancellationTokenSource();
 
-        var push = client.PushAsync(Group, holdValues: false, cancel.Token);
+        var push = client.PushAsync(Group, holdCounts: false, cancel.Token);
         await Poll.UntilAsync(() => silent.Requests.Count >= 1, TimeSpan.FromSeconds(10), "the push reached the gateway");
         await cancel.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => push);
     }
 
-    private static MetricPushOptions Options(int retries, double timeoutSeconds = 0.2, string format = MetricPushOptions.ProtobufFormat, bool gzip = true) => new()
+    private static PushOptions Options(int retries, double timeoutSeconds = 0.2, PushFormat format = PushFormat.Protobuf, bool gzip = true) => new()
     {
         Url = "http://pushgateway.test:9091",
         MaxRetryAttempts = retries,
@@ -227,25 +246,50 @@ public sealed class PushClientTests
     };
 
     private static async Task<PushOutcome> PushAsync(
-        Capturing gateway, PaymentMetrics metrics, bool holdValues, int retries = 2, string format = MetricPushOptions.ProtobufFormat, bool gzip = true)
+        Capturing gateway, Catalogue metrics, bool holdCounts, int retries = 2, PushFormat format = PushFormat.Protobuf, bool gzip = true)
     {
         using var http = new HttpClient(gateway);
-        var client = new MetricPushClient(() => http, metrics, Options(retries, format: format, gzip: gzip), TimeProvider.System);
-        return await client.PushAsync(Group, holdValues, CancellationToken.None);
+        var client = Client(http, metrics, Options(retries, format: format, gzip: gzip), TimeProvider.System);
+        return await client.PushAsync(Group, holdCounts, CancellationToken.None);
     }
 
-    private static async Task<string> ExportAsync(PaymentMetrics metrics)
+    private static async Task<string> ExportAsync(Catalogue metrics)
     {
         using var stream = new MemoryStream();
         await metrics.Registry.CollectAndExportAsTextAsync(stream);
         return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
+    private static PushClient Client(HttpClient http, Catalogue metrics, PushOptions options, TimeProvider time) =>
+        new(() => http, metrics.Health, metrics.Registry.CollectAndExportAsTextAsync, options, time, time.GetUtcNow());
+
     private static List<string> Describe(PrometheusText text) =>
         [.. text.Samples.Select(s => $"{s.Name}{{{string.Join(",", s.Labels.OrderBy(l => l.Key).Select(l => $"{l.Key}={l.Value}"))}}} {s.Value}").Order()];
 
     private static CreatedSeries One(IReadOnlyList<CreatedSeries> created, string family, string? status) =>
         Assert.Single(created, c => c.Family == family && (status is null || c.Labels["status"] == status));
+
+    /// <summary>What an app pushes, on one registry: payment and system metrics, and the library's invocation and push-health metrics.</summary>
+    private sealed class Catalogue
+    {
+        public Catalogue()
+        {
+            Payments = new PaymentMetrics(Registry);
+            Host = new HostMetrics(Registry);
+            Invocations = new InvocationMetrics(Registry);
+            Health = new PushHealthMetrics(Registry);
+        }
+
+        public CollectorRegistry Registry { get; } = Prometheus.Metrics.NewCustomRegistry();
+
+        public PaymentMetrics Payments { get; }
+
+        public HostMetrics Host { get; }
+
+        public InvocationMetrics Invocations { get; }
+
+        public PushHealthMetrics Health { get; }
+    }
 
     /// <summary>
     /// Records every request (method, URL, content type and encoding, body as text and as bytes) and answers with a

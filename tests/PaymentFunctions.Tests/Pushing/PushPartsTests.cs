@@ -4,7 +4,6 @@ using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using PaymentFunctions.Metrics;
 using PaymentFunctions.Testing;
 
 namespace PaymentFunctions.Tests.Pushing;
@@ -46,12 +45,12 @@ public sealed class PushPartsTests
     public void Safe_segments_are_ascii_letters_digits_dot_dash_and_underscore(string value, bool safe) =>
         Assert.Equal(safe, GroupingKey.IsSafeSegment(value));
 
-    [Fact]
-    public void An_instance_id_keeps_its_safe_characters_and_a_blank_one_is_not_used()
-    {
-        Assert.Equal("a.b-c_D9__", GroupingKey.ResolveInstance(" ", "a.b-c_D9:é"));
-        Assert.Equal($"{Environment.MachineName}-{Environment.ProcessId}".Length, GroupingKey.ResolveInstance(null, " ").Length);
-    }
+    [Theory]
+    [InlineData("http://gw:9091", "http://gw:9091/api/v1/metrics")]
+    [InlineData("https://gw.example/metrics/", "https://gw.example/metrics/api/v1/metrics")]
+    [InlineData("https://proxy.example/metrics/gateway", "https://proxy.example/metrics/gateway/api/v1/metrics")]
+    public void The_groups_endpoint_is_built_from_the_base_url_whatever_its_path_holds(string baseUrl, string expected) =>
+        Assert.Equal(expected, GroupingKey.GroupsEndpoint(new Uri(baseUrl)).AbsoluteUri);
 
     [Theory]
     [InlineData(401, "unauthorized")]
@@ -63,7 +62,7 @@ public sealed class PushPartsTests
     [InlineData(503, "server_error")]
     [InlineData(399, "server_error")]
     public void A_failed_response_has_a_reason_from_a_fixed_set(int status, string reason) =>
-        Assert.Equal(reason, PushTelemetryHandler.ReasonFor((HttpStatusCode)status));
+        Assert.Equal(reason, FailureReasons.For((HttpStatusCode)status));
 
     public static TheoryData<Exception, string> Exceptions => new()
     {
@@ -79,13 +78,14 @@ public sealed class PushPartsTests
     [Theory]
     [MemberData(nameof(Exceptions))]
     public void A_failed_attempt_has_a_reason_from_a_fixed_set(Exception error, string reason) =>
-        Assert.Equal(reason, PushTelemetryHandler.ReasonFor(error));
+        Assert.Equal(reason, FailureReasons.For(error));
 
     [Fact]
     public async Task Push_telemetry_records_duration_last_success_and_failures_by_reason()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_250));
-        var metrics = new PaymentMetrics();
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var metrics = new PushHealthMetrics(registry);
         var answers = new Queue<Func<HttpResponseMessage>>(
         [
             () => { clock.Advance(TimeSpan.FromMilliseconds(30)); return new HttpResponseMessage(HttpStatusCode.OK); },
@@ -99,7 +99,7 @@ public sealed class PushPartsTests
         var failed = await Assert.ThrowsAsync<HttpRequestException>(() => http.PutAsync(new Uri("http://gw.test/metrics"), null));
 
         Assert.Equal("refused", failed.Message);
-        var text = await PrometheusText.FromRegistryAsync(metrics.Registry);
+        var text = await PrometheusText.FromRegistryAsync(registry);
         Assert.Equal(1_700_000_000.28, text.Value("metric_push_last_success_timestamp_seconds"), 6);
         Assert.Equal(3, text.Value("metric_push_duration_seconds_count"));
         Assert.Equal(2.53, text.Value("metric_push_duration_seconds_sum"), 9);
@@ -113,7 +113,7 @@ public sealed class PushPartsTests
     [Fact]
     public void The_push_client_waits_forever_and_leaves_timeouts_to_the_retry_pipeline_and_the_janitor_client_times_out()
     {
-        var settings = new MetricPushOptions { TimeoutSeconds = 7 };
+        var settings = new PushOptions { TimeoutSeconds = 7 };
         using var push = PushHttp.Configure(new HttpClient(), settings, forPush: true);
         using var janitor = PushHttp.Configure(new HttpClient(), settings, forPush: false);
 
@@ -125,7 +125,7 @@ public sealed class PushPartsTests
     [Fact]
     public void With_credentials_both_clients_send_basic_auth_of_user_colon_password()
     {
-        var settings = new MetricPushOptions { Username = "user", Password = "pä:ss" };
+        var settings = new PushOptions { Username = "user", Password = "pä:ss" };
 
         using var client = PushHttp.Configure(new HttpClient(), settings, forPush: true);
 
@@ -135,33 +135,35 @@ public sealed class PushPartsTests
     }
 
     [Fact]
-    public void Held_exposition_zeroes_summaries_and_values_after_label_values_with_escaped_backslashes_and_keeps_unknown_types()
+    public void Held_exposition_zeroes_summaries_and_values_after_label_values_with_escaped_backslashes_and_keeps_untyped_values()
     {
-        const string exposition = "# TYPE a summary\na{quantile=\"0.5\",p=\"x\\\\\"} 3\na_sum   4\n# TYPE b untyped\nb 5\n# a comment\nb{l=\"}\"}   6 17\n";
+        const string exposition = "# TYPE a summary\na{quantile=\"0.5\",p=\"x\\\\\"} 3\na_sum   4\n# TYPE b untyped\nb 5\nb{l=\"}\"}   6\n";
 
-        var held = Encoding.UTF8.GetString(HeldExposition.ZeroCountersAndHistograms(Encoding.UTF8.GetBytes(exposition)));
+        var held = Encoding.UTF8.GetString(TextExposition.Parse(Encoding.UTF8.GetBytes(exposition)).WriteHeld());
 
-        Assert.Equal("# TYPE a summary\na{quantile=\"0.5\",p=\"x\\\\\"} 0\na_sum   0\n# TYPE b untyped\nb 5\n# a comment\nb{l=\"}\"}   6 17\n", held);
+        Assert.Equal("# TYPE a summary\na{quantile=\"0.5\",p=\"x\\\\\"} 0\na_sum   0\n# TYPE b untyped\nb 5\nb{l=\"}\"}   6\n", held);
     }
 
-    [Fact]
-    public void Held_exposition_zeroes_a_line_without_a_value_or_with_an_unclosed_label_set()
-    {
-        var held = Encoding.UTF8.GetString(HeldExposition.ZeroCountersAndHistograms("# TYPE c counter\nc\nc{l=\"v\"\n"u8));
+    [Theory]
+    [InlineData("# TYPE c counter\nc\n", "Line 2 of the registry's exposition cannot be read (the value '' is not a number): c")]
+    [InlineData("# TYPE c counter\nc{l=\"v\"\n", "Line 2 of the registry's exposition cannot be read (unterminated labels): c{l=\"v\"")]
+    [InlineData("# TYPE c counter\nc 1 1700000000000\n", "Line 2 of the registry's exposition cannot be read (a sample with a timestamp): c 1 1700000000000")]
+    [InlineData("c 1\n", "Line 1 of the registry's exposition cannot be read (a sample before any # TYPE line): c 1")]
+    [InlineData("# TYPE c meter\n", "Line 1 of the registry's exposition cannot be read (the unknown type 'meter'): # TYPE c meter")]
+    public void A_line_the_parser_cannot_read_is_refused_naming_the_line_and_why(string exposition, string message) =>
+        Assert.Equal(message, Assert.Throws<FormatException>(() => TextExposition.Parse(Encoding.UTF8.GetBytes(exposition))).Message);
 
-        Assert.Equal("# TYPE c counter\nc0\nc{l=\"v\"0\n", held);
-    }
-
     [Fact]
-    public async Task Registering_the_metrics_twice_keeps_one_pusher_and_times_each_push_once()
+    public async Task Registering_the_push_twice_keeps_one_pusher_and_times_each_push_once()
     {
         var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { [$"{MetricPushOptions.SectionName}:Url"] = "http://gw.test:9091" })
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["MetricPush:Url"] = "http://gw.test:9091", ["MetricPush:Job"] = "j" })
             .Build();
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddPaymentMetrics(configuration);
-        services.AddPaymentMetrics(configuration);
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddPrometheusPush("MetricPush");
+        services.AddPrometheusPush("MetricPush");
         services.AddHttpClient(PushHttp.PushClientName).ConfigurePrimaryHttpMessageHandler(() => new Answering(() => new HttpResponseMessage(HttpStatusCode.OK)));
         await using var provider = services.BuildServiceProvider();
 
@@ -173,7 +175,7 @@ public sealed class PushPartsTests
         }
 
         // A second registration would add a second telemetry handler to the push client: every push timed twice.
-        var text = await PrometheusText.FromRegistryAsync(provider.GetRequiredService<PaymentMetrics>().Registry);
+        var text = await PrometheusText.FromRegistryAsync(provider.GetRequiredService<Prometheus.CollectorRegistry>());
         Assert.Equal(1, text.Value("metric_push_duration_seconds_count"));
         Assert.Single(provider.GetServices<Microsoft.Extensions.Hosting.IHostedService>());
     }

@@ -2,7 +2,6 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using PaymentFunctions.Metrics;
 using PaymentFunctions.Testing;
 
 namespace PaymentFunctions.Tests.Pushing;
@@ -63,16 +62,16 @@ public sealed class PushgatewayIntegrationTests
         var closedPort = ExternalProcess.FreePort(); // nothing listens there
         using var host = BuildHost($"http://127.0.0.1:{closedPort}", instance: "it-dead", failureRate: "0");
         await host.StartAsync();
-        var metrics = host.Services.GetRequiredService<PaymentMetrics>();
+        var registry = host.Services.GetRequiredService<Prometheus.CollectorRegistry>();
 
         var response = await PostAsync(host.Services, """{"orderId":"o","userId":"u","amount":10,"currency":"USD"}""");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
         await Poll.UntilAsync(
-            async () => (await PrometheusText.FromRegistryAsync(metrics.Registry)).ValueOrZero("metric_push_failures_total", ("reason", "connection")) >= 1,
+            async () => (await PrometheusText.FromRegistryAsync(registry)).ValueOrZero("metric_push_failures_total", ("reason", "connection")) >= 1,
             TimeSpan.FromSeconds(20),
             "a refused push is counted with reason=connection");
-        var text = await PrometheusText.FromRegistryAsync(metrics.Registry);
+        var text = await PrometheusText.FromRegistryAsync(registry);
         Assert.Equal(1, text.Sum("payment_requests_total", ("status", "success")));
         await host.StopAsync();
     }
@@ -126,6 +125,7 @@ public sealed class PushgatewayIntegrationTests
             ["SimulatedGateway:TimeoutShare"] = "1",
         });
         builder.Services.AddLogging();
+        builder.Services.AddPrometheusPush(FunctionsServiceCollectionExtensions.MetricPushSection, FunctionsServiceCollectionExtensions.ConfigurePush);
         builder.Services.AddPaymentFunctions(builder.Configuration);
         return builder.Build();
     }

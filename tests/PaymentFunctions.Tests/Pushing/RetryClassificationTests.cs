@@ -1,5 +1,4 @@
 using System.Net;
-using PaymentFunctions.Metrics;
 using PaymentFunctions.Testing;
 
 namespace PaymentFunctions.Tests.Pushing;
@@ -7,7 +6,7 @@ namespace PaymentFunctions.Tests.Pushing;
 /// <summary>
 /// Which push failures are retried, by exact attempt count. A refusal of the request itself (400, 401, 403)
 /// cannot get better by asking again: one attempt. A gateway that is busy, down, refusing connections or not answering
-/// gets the configured retries: 1 + <see cref="MetricPushOptions.MaxRetryAttempts"/> attempts.
+/// gets the configured retries: 1 + <see cref="PushOptions.MaxRetryAttempts"/> attempts.
 /// </summary>
 public sealed class RetryClassificationTests
 {
@@ -59,9 +58,9 @@ public sealed class RetryClassificationTests
     public async Task A_refused_connection_gets_the_configured_retries()
     {
         using var http = new HttpClient();
-        var client = new MetricPushClient(() => http, new PaymentMetrics(), Options(), TimeProvider.System);
+        var client = Client(http);
 
-        var outcome = await client.PushAsync(new Uri($"http://127.0.0.1:{ExternalProcess.FreePort()}/metrics/job/j/instance/i"), holdValues: false, CancellationToken.None);
+        var outcome = await client.PushAsync(new Uri($"http://127.0.0.1:{ExternalProcess.FreePort()}/metrics/job/j/instance/i"), holdCounts: false, CancellationToken.None);
 
         Assert.False(outcome.Success);
         Assert.Equal("connection", outcome.Reason);
@@ -85,7 +84,7 @@ public sealed class RetryClassificationTests
         Assert.Equal(1 + Retries, gateway.Requests);
     }
 
-    private static MetricPushOptions Options() => new()
+    private static PushOptions Options() => new()
     {
         Url = "http://pushgateway.test:9091",
         MaxRetryAttempts = Retries,
@@ -94,14 +93,20 @@ public sealed class RetryClassificationTests
         IntervalSeconds = 1,
 
         // Text: a protobuf push refused with 400 is sent once more as text (PushClientTests), which is not a retry.
-        Format = MetricPushOptions.TextFormat,
+        Format = PushFormat.Text,
     };
 
     private static async Task<PushOutcome> PushAsync(AnsweringGateway gateway)
     {
         using var http = new HttpClient(gateway);
-        var client = new MetricPushClient(() => http, new PaymentMetrics(), Options(), TimeProvider.System);
-        return await client.PushAsync(new Uri("http://pushgateway.test:9091/metrics/job/j/instance/i"), holdValues: false, CancellationToken.None);
+        var client = Client(http);
+        return await client.PushAsync(new Uri("http://pushgateway.test:9091/metrics/job/j/instance/i"), holdCounts: false, CancellationToken.None);
+    }
+
+    private static PushClient Client(HttpClient http)
+    {
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        return new PushClient(() => http, new PushHealthMetrics(registry), registry.CollectAndExportAsTextAsync, Options(), TimeProvider.System, TimeProvider.System.GetUtcNow());
     }
 
     /// <summary>Answers the n-th request (1-based) as told, and counts requests.</summary>

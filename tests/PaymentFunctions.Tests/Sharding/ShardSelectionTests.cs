@@ -1,5 +1,4 @@
 using System.Globalization;
-using PaymentFunctions.Metrics;
 
 namespace PaymentFunctions.Tests.Sharding;
 
@@ -38,13 +37,15 @@ public sealed class ShardSelectionTests
     public void The_shard_of_an_instance_is_the_hash_modulo_the_shard_count() =>
         Assert.Equal((int)(0xbf9cf968u % 3), PushShards.Select("foobar", 3));
 
+    private static readonly PushOptionsValidator Validator = new(new PushSection("MetricPush"), new FunctionsEnvironment(_ => null));
+
     [Fact]
     public void Several_gateways_separated_by_commas_are_valid_and_keep_their_order()
     {
-        var options = new MetricPushOptions { Url = "http://gw-0:9091, http://gw-1:9091/ ,https://gw-2" };
+        var options = new PushOptions { Url = "http://gw-0:9091, http://gw-1:9091/ ,https://gw-2", Job = "j" };
 
-        Assert.True(new MetricPushOptionsValidator().Validate(null, options).Succeeded);
-        Assert.Equal(["http://gw-0:9091/", "http://gw-1:9091/", "https://gw-2/"], options.ShardUrls.Select(u => u.AbsoluteUri));
+        Assert.True(Validator.Validate(null, options).Succeeded);
+        Assert.Equal(["http://gw-0:9091/", "http://gw-1:9091/", "https://gw-2/"], options.ShardUrls().Select(u => u.AbsoluteUri));
     }
 
     [Theory]
@@ -54,7 +55,7 @@ public sealed class ShardSelectionTests
     [InlineData("http://gw-0:9091,http://GW-0:9091/", "MetricPush__Url lists the same Pushgateway twice")]
     public void A_bad_shard_list_names_the_setting_and_the_entry(string url, string expected)
     {
-        var result = new MetricPushOptionsValidator().Validate(null, new MetricPushOptions { Url = url });
+        var result = Validator.Validate(null, new PushOptions { Url = url, Job = "j" });
 
         Assert.True(result.Failed);
         Assert.Contains(expected, result.FailureMessage, StringComparison.Ordinal);
@@ -64,9 +65,9 @@ public sealed class ShardSelectionTests
     [Fact]
     public void Basic_auth_needs_https_on_every_shard()
     {
-        var options = new MetricPushOptions { Url = "https://gw-0,http://gw-1", Username = "user", Password = "secret-value-2" };
+        var options = new PushOptions { Url = "https://gw-0,http://gw-1", Job = "j", Username = "user", Password = "secret-value-2" };
 
-        var result = new MetricPushOptionsValidator().Validate(null, options);
+        var result = Validator.Validate(null, options);
 
         Assert.Contains("MetricPush__Url (entry 2 of 2) must be an https:// URL when MetricPush__Username is set", result.FailureMessage, StringComparison.Ordinal);
         Assert.DoesNotContain("entry 1", result.FailureMessage, StringComparison.Ordinal);
@@ -76,9 +77,9 @@ public sealed class ShardSelectionTests
     [Fact]
     public void More_shards_than_supported_is_a_configuration_error()
     {
-        var url = string.Join(',', Enumerable.Range(0, MetricPushOptionsValidator.MaxShards + 1).Select(i => $"http://gw-{i}:9091"));
+        var url = string.Join(',', Enumerable.Range(0, PushOptionsValidator.MaxShards + 1).Select(i => $"http://gw-{i}:9091"));
 
-        var result = new MetricPushOptionsValidator().Validate(null, new MetricPushOptions { Url = url });
+        var result = Validator.Validate(null, new PushOptions { Url = url, Job = "j" });
 
         Assert.Contains($"MetricPush__Url lists 17 Pushgateways: at most 16 shards are supported.", result.FailureMessage, StringComparison.Ordinal);
     }

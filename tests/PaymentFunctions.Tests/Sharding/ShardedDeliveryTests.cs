@@ -2,7 +2,6 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using PaymentFunctions.Fleet;
-using PaymentFunctions.Metrics;
 using PaymentFunctions.Testing;
 using PaymentFunctions.Tests.Delivery;
 
@@ -116,7 +115,7 @@ public sealed class ShardedDeliveryTests
         await PutAsync(shard1, "/metrics/job/other-job/instance/dead-1");
 
         clock.Advance(TimeSpan.FromMinutes(2));
-        var deleted = await app.Services.GetRequiredService<MetricGroupJanitor>().SweepAsync(CancellationToken.None);
+        var deleted = await app.Services.GetRequiredService<PushGroupJanitor>().SweepAsync(CancellationToken.None);
 
         Assert.Equal(2, deleted);
         var texts = new[] { await shard0.ScrapeAsync(), await shard1.ScrapeAsync() };

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using PaymentFunctions.Metrics;
 using PaymentFunctions.SystemMetrics;
 using PaymentFunctions.Testing;
 
@@ -14,13 +13,14 @@ public sealed class SystemMetricsFunctionTests
         var source = new ScriptedSource(
             new SystemStats(new MemoryStats(600, 400, 1000), [new CoreTimes(0, 100, 1000), new CoreTimes(1, 500, 1000)]),
             new SystemStats(new MemoryStats(700, 300, 1000), [new CoreTimes(0, 150, 1200), new CoreTimes(1, 700, 1200)]));
-        var metrics = new PaymentMetrics();
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var metrics = new HostMetrics(registry);
         var function = new SystemMetricsFunction(new SystemMetricsSampler(source, metrics));
 
         function.SampleSystemMetrics(new TestTimerInfo());
-        var first = await PrometheusText.FromRegistryAsync(metrics.Registry);
+        var first = await PrometheusText.FromRegistryAsync(registry);
         function.SampleSystemMetrics(new TestTimerInfo());
-        var second = await PrometheusText.FromRegistryAsync(metrics.Registry);
+        var second = await PrometheusText.FromRegistryAsync(registry);
 
         Assert.Equal(600, first.Value("memory_usage_bytes", ("type", "used")));
         Assert.Equal(400, first.Value("memory_usage_bytes", ("type", "available")));
@@ -36,13 +36,14 @@ public sealed class SystemMetricsFunctionTests
     public async Task A_figure_the_platform_cannot_give_is_left_out()
     {
         var source = new ScriptedSource(new SystemStats(null, null), new SystemStats(null, null));
-        var metrics = new PaymentMetrics();
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var metrics = new HostMetrics(registry);
         var sampler = new SystemMetricsSampler(source, metrics);
 
         sampler.Sample();
         sampler.Sample();
 
-        var text = await PrometheusText.FromRegistryAsync(metrics.Registry);
+        var text = await PrometheusText.FromRegistryAsync(registry);
         Assert.Empty(text.Find("memory_usage_bytes"));
         Assert.Empty(text.Find("cpu_usage_percent"));
     }
