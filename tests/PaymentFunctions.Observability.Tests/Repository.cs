@@ -12,12 +12,17 @@ internal static class Repository
     public static string PathOf(string relative) => Path.Combine(Root, relative.Replace('/', Path.DirectorySeparatorChar));
 
     /// <summary>Runs a tool in the repository root; returns its exit code and everything it printed.</summary>
+    public static Task<(int ExitCode, string Output)> RunAsync(
+        string executable, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null) =>
+        RunAsync(executable, arguments, Root, TimeSpan.FromSeconds(120), environment);
+
+    /// <summary>Runs a tool in <paramref name="workingDirectory"/>, killed after <paramref name="timeout"/>.</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(
-        string executable, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
+        string executable, IEnumerable<string> arguments, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var start = new ProcessStartInfo(Testing.ExternalProcess.FindExecutable(executable))
         {
-            WorkingDirectory = Root,
+            WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -43,15 +48,15 @@ internal static class Repository
         var output = new StringBuilder();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        using var deadline = new CancellationTokenSource(timeout);
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
+            await process.WaitForExitAsync(deadline.Token);
         }
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{executable} {string.Join(' ', start.ArgumentList)} did not finish within 120 s.");
+            throw new TimeoutException($"{executable} {string.Join(' ', start.ArgumentList)} did not finish within {timeout.TotalSeconds:F0} s.");
         }
 
         output.Append(await stdout).Append(await stderr);

@@ -42,7 +42,13 @@ public sealed class FunctionsHostProcess : ExternalProcess
     /// functions.metadata) under the host with <paramref name="settings"/> (app settings, nested with <c>__</c>).
     /// </summary>
     public static Task<FunctionsHostProcess> StartAsync(IReadOnlyDictionary<string, string> settings) =>
-        OnFreePortAsync(port => StartOnPortAsync(port, settings));
+        StartAsync(AppDirectory(), settings);
+
+    /// <summary>Starts another app's build output (<paramref name="appDirectory"/>, the folder with functions.metadata) under the host.</summary>
+    public static Task<FunctionsHostProcess> StartAsync(string appDirectory, IReadOnlyDictionary<string, string> settings) =>
+        File.Exists(Path.Combine(appDirectory, "functions.metadata"))
+            ? OnFreePortAsync(port => StartOnPortAsync(port, appDirectory, settings))
+            : throw new FileNotFoundException($"No functions.metadata in {appDirectory}: build the app first.");
 
     /// <summary>A client whose requests carry the master key as <c>x-functions-key</c>.</summary>
     public HttpClient Client(bool withKey = true)
@@ -57,19 +63,22 @@ public sealed class FunctionsHostProcess : ExternalProcess
     }
 
     /// <summary>POSTs a JSON body to the payment function.</summary>
-    public async Task<(int Status, string? ContentType, string Body)> PostPaymentAsync(string json, bool withKey = true)
+    public Task<(int Status, string? ContentType, string Body)> PostPaymentAsync(string json, bool withKey = true) =>
+        PostJsonAsync("/api/payments", json, withKey);
+
+    /// <summary>POSTs a JSON body to a function's route (for example <c>/api/orders</c>).</summary>
+    public async Task<(int Status, string? ContentType, string Body)> PostJsonAsync(string path, string json, bool withKey = true)
     {
         using var http = Client(withKey);
         using var content = new StringContent(json, Encoding.UTF8);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using var response = await http.PostAsync(new Uri("/api/payments", UriKind.Relative), content);
+        using var response = await http.PostAsync(new Uri(path, UriKind.Relative), content);
         return ((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, await response.Content.ReadAsStringAsync());
     }
 
-    private static async Task<FunctionsHostProcess> StartOnPortAsync(int port, IReadOnlyDictionary<string, string> settings)
+    private static async Task<FunctionsHostProcess> StartOnPortAsync(int port, string app, IReadOnlyDictionary<string, string> settings)
     {
         var hostDirectory = Host.Value.Directory ?? throw new InvalidOperationException("No Functions host: " + Host.Value.Reason);
-        var app = AppDirectory();
         var state = Directory.CreateTempSubdirectory("functions-host-").FullName;
         foreach (var folder in new[] { "secrets", "logs", "workers" })
         {
