@@ -475,13 +475,7 @@ time() - max by (job, instance) (
       }
       {
         record: 'instance:metric_push_failures:increase10m'
-        expression: '''
-(
-  sum by (job, instance, reason) (metric_push_failures_total unless metric_push_failures_total offset 10m)
-    or
-  sum by (job, instance, reason) (increase(metric_push_failures_total[10m]))
-) > 0
-'''
+        expression: 'sum by (job, instance, reason) (increase(metric_push_failures_total[10m])) > 0'
         enabled: true
       }
     ]

@@ -223,8 +223,8 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
             .Select(cause => Expected.Rate(Rejected.Count(r => r.Cause == cause), WindowSeconds, ("job", Job), ("cause", cause)))
             .ToArray();
         Expected[] pushFailures = failures
-            .Where(f => f.Value > 0) // the rule keeps only reasons that failed; the app pushes every reason from 0
-            .Select(f => Expected.Exactly(f.Value, ("instance", Instance), ("reason", f.Key)))
+            .Where(f => f.Value > 0) // the rule keeps only reasons that failed (counted from the 0 at their created timestamp)
+            .Select(f => Expected.Increase(f.Value, ("instance", Instance), ("reason", f.Key)))
             .ToArray();
 
         return new Dictionary<string, Expected[]>(StringComparer.Ordinal)
@@ -589,6 +589,13 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
             var value = events / windowSeconds;
             return new(ToDictionary(labels), value - Tolerance(value), value + Tolerance(value), (value * 1.1) + Tolerance(value));
         }
+
+        /// <summary>
+        /// An increase() of <paramref name="events"/>: exact when evaluated at a scrape's timestamp; recorded between
+        /// scrapes, it is extrapolated like a rate (see <see cref="Rate"/>).
+        /// </summary>
+        public static Expected Increase(double events, params (string Label, string Value)[] labels) =>
+            new(ToDictionary(labels), events - Tolerance(events), events + Tolerance(events), (events * 1.1) + Tolerance(events));
 
         /// <summary>No observation yet: a quantile of an empty histogram is NaN.</summary>
         public static Expected NotANumber(params (string Label, string Value)[] labels) =>

@@ -273,6 +273,8 @@ public sealed class RemoteWriteTests(ITestOutputHelper output)
                 function_duration_seconds_bucket{function="ProcessPayment",le="+Inf"} {{5 * k}}
                 function_duration_seconds_sum{function="ProcessPayment"} {{9.5 * k}}
                 function_duration_seconds_count{function="ProcessPayment"} {{5 * k}}
+                # TYPE metric_push_failures_total counter
+                metric_push_failures_total{reason="timeout"} {{2 * k}}
 
                 """);
             var text = rated + string.Create(CultureInfo.InvariantCulture, $$"""
@@ -288,8 +290,6 @@ public sealed class RemoteWriteTests(ITestOutputHelper output)
                 cpu_usage_percent{core="1"} 40
                 # TYPE function_cold_starts_total counter
                 function_cold_starts_total{function="ProcessPayment"} 1
-                # TYPE metric_push_failures_total counter
-                metric_push_failures_total{reason="timeout"} {{2 * k}}
                 # TYPE metric_push_last_success_timestamp_seconds gauge
                 metric_push_last_success_timestamp_seconds {{start}}
                 # TYPE metric_push_final_timestamp_seconds gauge
