@@ -29,7 +29,7 @@ resource ruleGroupPaymentFunctionsAlerts 'Microsoft.AlertsManagement/prometheusR
     rules: [
       {
         alert: 'HighErrorRate'
-        expression: 'job_severity:errors:rate5m{severity="high"} > 0.1'
+        expression: 'max without (replica) (job_severity:errors:rate5m{severity="high"}) > 0.1'
         for: 'PT2M'
         severity: 0
         labels: {
@@ -48,7 +48,7 @@ resource ruleGroupPaymentFunctionsAlerts 'Microsoft.AlertsManagement/prometheusR
       }
       {
         alert: 'PaymentSuccessRateLow'
-        expression: 'job:payment_success_ratio:rate5m < 0.95'
+        expression: 'max without (replica) (job:payment_success_ratio:rate5m) < 0.95'
         for: 'PT5M'
         severity: 0
         labels: {
@@ -67,7 +67,7 @@ resource ruleGroupPaymentFunctionsAlerts 'Microsoft.AlertsManagement/prometheusR
       }
       {
         alert: 'DatabaseConnectionsHigh'
-        expression: 'pool:database_connections_usage:ratio > 0.9'
+        expression: 'max without (replica) (pool:database_connections_usage:ratio) > 0.9'
         for: 'PT5M'
         severity: 2
         labels: {
@@ -86,7 +86,7 @@ resource ruleGroupPaymentFunctionsAlerts 'Microsoft.AlertsManagement/prometheusR
       }
       {
         alert: 'HighResponseTime'
-        expression: 'gateway:payment_duration_seconds:mean5m > 2'
+        expression: 'max without (replica) (gateway:payment_duration_seconds:mean5m) > 2'
         for: 'PT5M'
         severity: 2
         labels: {
@@ -105,7 +105,7 @@ resource ruleGroupPaymentFunctionsAlerts 'Microsoft.AlertsManagement/prometheusR
       }
       {
         alert: 'MemoryUsageHigh'
-        expression: 'instance:memory_usage:ratio > 0.85'
+        expression: 'max without (replica) (instance:memory_usage:ratio) > 0.85'
         for: 'PT5M'
         severity: 2
         labels: {
@@ -125,9 +125,9 @@ resource ruleGroupPaymentFunctionsAlerts 'Microsoft.AlertsManagement/prometheusR
       {
         alert: 'PaymentRequestsRejected'
         expression: '''
-job:payment_rejected_ratio:rate5m > 0.1
+max without (replica) (job:payment_rejected_ratio:rate5m) > 0.1
   and on (job)
-sum by (job) (job_cause:payment_rejected_requests:rate5m) >= 0.01
+sum by (job) (max without (replica) (job_cause:payment_rejected_requests:rate5m)) >= 0.01
 '''
         for: 'PT5M'
         severity: 2
@@ -164,8 +164,8 @@ resource ruleGroupPaymentFunctionsPushHealthAlerts 'Microsoft.AlertsManagement/p
       {
         alert: 'MetricPushStale'
         expression: '''
-instance:metric_push_age:seconds > 5 * 60
-  unless on (job, instance) metric_push_final_timestamp_seconds > 0
+max without (replica) (instance:metric_push_age:seconds) > 5 * 60
+  unless on (job, instance) instance:metric_push_final_timestamp_seconds:finished
   unless on () pushgateway:up:min15m == 0
 '''
         for: 'PT1M'
@@ -206,7 +206,7 @@ instance:metric_push_age:seconds > 5 * 60
       {
         alert: 'MetricPushAbsent'
         expression: '''
-absent(metric_push_last_success_timestamp_seconds)
+absent(job:instances_live:count)
   and on ()
 count(up{job="pushgateway"} == 1) > 0
 '''
@@ -229,7 +229,7 @@ count(up{job="pushgateway"} == 1) > 0
       {
         alert: 'MetricPushFailing'
         expression: '''
-instance:metric_push_failures:increase10m > 2
+max without (replica) (instance:metric_push_failures:increase10m) > 2
   unless on () pushgateway:up:min15m == 0
 '''
         for: 'PT1M'
@@ -250,7 +250,7 @@ instance:metric_push_failures:increase10m > 2
       }
       {
         alert: 'MetricPushRejected'
-        expression: 'push_failure_time_seconds > push_time_seconds'
+        expression: 'max without (replica) (instance:push_failure_time_seconds:rejected)'
         for: 'PT2M'
         severity: 2
         labels: {
@@ -269,7 +269,7 @@ instance:metric_push_failures:increase10m > 2
       }
       {
         alert: 'PushgatewayDown'
-        expression: 'up{job="pushgateway"} == 0 or absent(up{job="pushgateway"})'
+        expression: 'max without (replica) (up{job="pushgateway"}) == 0 or absent(up{job="pushgateway"})'
         for: 'PT2M'
         severity: 0
         labels: {
@@ -325,6 +325,16 @@ sum by (gateway) (rate(payment_duration_seconds_count[5m]))
         enabled: true
       }
       {
+        record: 'gateway:payment_duration_seconds_sum:rate5m'
+        expression: 'sum by (gateway) (rate(payment_duration_seconds_sum[5m]))'
+        enabled: true
+      }
+      {
+        record: 'gateway:payment_duration_seconds_count:rate5m'
+        expression: 'sum by (gateway) (rate(payment_duration_seconds_count[5m]))'
+        enabled: true
+      }
+      {
         record: 'job_status:payment_requests:rate5m'
         expression: 'sum by (job, status) (rate(payment_requests_total[5m]))'
         enabled: true
@@ -343,6 +353,16 @@ sum by (gateway) (rate(payment_duration_seconds_count[5m]))
   sum by (job) (rate(payment_amount_usd_count[5m]))
 )
 '''
+        enabled: true
+      }
+      {
+        record: 'job_le:payment_amount_usd_bucket:rate5m'
+        expression: 'sum by (job, le) (rate(payment_amount_usd_bucket[5m]))'
+        enabled: true
+      }
+      {
+        record: 'job:payment_amount_usd_count:rate5m'
+        expression: 'sum by (job) (rate(payment_amount_usd_count[5m]))'
         enabled: true
       }
       {
@@ -447,6 +467,37 @@ count by (job) (
   }
 }
 
+resource ruleGroupPaymentFunctionsFunctions 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = {
+  name: 'payment-functions.functions'
+  location: location
+  tags: tags
+  properties: {
+    description: 'Generated from deploy/prometheus/rules/recording.yml, group payment-functions.functions.'
+    scopes: [
+      workspaceId
+    ]
+    enabled: true
+    interval: 'PT1M'
+    rules: [
+      {
+        record: 'job_function_outcome:function_invocations:rate5m'
+        expression: 'sum by (job, function, outcome) (rate(function_invocations_total[5m]))'
+        enabled: true
+      }
+      {
+        record: 'job_function_le:function_duration_seconds_bucket:rate5m'
+        expression: 'sum by (job, function, le) (rate(function_duration_seconds_bucket[5m]))'
+        enabled: true
+      }
+      {
+        record: 'job_function:function_cold_starts:sum10m'
+        expression: 'sum by (job, function) (max_over_time(function_cold_starts_total[10m]))'
+        enabled: true
+      }
+    ]
+  }
+}
+
 resource ruleGroupPaymentFunctionsPushHealth 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = {
   name: 'payment-functions.push-health'
   location: location
@@ -476,6 +527,16 @@ time() - max by (job, instance) (
       {
         record: 'instance:metric_push_failures:increase10m'
         expression: 'sum by (job, instance, reason) (increase(metric_push_failures_total[10m])) > 0'
+        enabled: true
+      }
+      {
+        record: 'instance:metric_push_final_timestamp_seconds:finished'
+        expression: 'max by (job, instance) (metric_push_final_timestamp_seconds) > 0'
+        enabled: true
+      }
+      {
+        record: 'instance:push_failure_time_seconds:rejected'
+        expression: 'max by (job, instance) (push_failure_time_seconds > push_time_seconds)'
         enabled: true
       }
     ]

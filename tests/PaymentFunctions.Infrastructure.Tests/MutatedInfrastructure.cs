@@ -55,8 +55,8 @@ public sealed class MutatedInfrastructure : IDisposable
             InfrastructureChecks.SecureParameters),
 
         // The managed backend and the rule groups.
-        new("rule-expression", "app/monitor-rules.generated.bicep", "expression: 'job_severity:errors:rate5m{severity=\"high\"} > 0.1'",
-            "expression: 'job_severity:errors:rate5m{severity=\"high\"} > 0.2'", InfrastructureChecks.RuleGroups),
+        new("rule-expression", "app/monitor-rules.generated.bicep", "expression: 'max without (replica) (job_severity:errors:rate5m{severity=\"high\"}) > 0.1'",
+            "expression: 'max without (replica) (job_severity:errors:rate5m{severity=\"high\"}) > 0.2'", InfrastructureChecks.RuleGroups),
         new("rule-for", "app/monitor-rules.generated.bicep", "for: 'PT2M'", "for: 'PT3M'", InfrastructureChecks.RuleGroups),
         new("rule-label", "app/monitor-rules.generated.bicep", "          severity: 'critical'\n", "          severity: 'page'\n", InfrastructureChecks.RuleGroups),
         new("rule-annotation", "app/monitor-rules.generated.bicep", "summary: 'Payment success rate below 95 %'", "summary: 'Payment success rate below 90 %'",
