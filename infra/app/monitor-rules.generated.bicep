@@ -1,7 +1,7 @@
 // GENERATED from deploy/prometheus/rules/*.yml by `dotnet run --project src/PaymentFunctions.RuleGroups`. Do not edit: change the YAML and run that command.
 // The infrastructure tests fail when this file and the YAML differ.
 
-metadata description = 'The repository recording and alert rules as Azure Monitor Prometheus rule groups on the workspace; alerts go to the action group.'
+metadata description = 'The repository recording and alert rules as Azure Monitor Prometheus rule groups on the workspace, each where it runs (recording rules on the raw path only); alerts go to the action group.'
 
 @description('Location of the rule groups (the workspace region).')
 param location string
@@ -14,6 +14,9 @@ param workspaceId string
 
 @description('Resource ID of the action group every alert notifies.')
 param actionGroupId string
+
+@description('True on the raw path (the Prometheus agent remote-writes raw series): the workspace evaluates the recording rules. False on the aggregated path: the aggregating scraper records them, and only the alerts run here.')
+param recordInWorkspace bool
 
 resource ruleGroupPaymentFunctionsAlerts 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = {
   name: 'payment-functions.alerts'
@@ -269,7 +272,11 @@ max without (replica) (instance:metric_push_failures:increase10m) > 2
       }
       {
         alert: 'PushgatewayDown'
-        expression: 'max without (replica) (up{job="pushgateway"}) == 0 or absent(up{job="pushgateway"})'
+        expression: '''
+max without (replica) (up{job="pushgateway"}) == 0
+  or
+(absent(up{job="pushgateway"}) unless on () count(last_over_time(scraper:remote_write_samples:rate5m[1d])))
+'''
         for: 'PT2M'
         severity: 0
         labels: {
@@ -290,7 +297,7 @@ max without (replica) (instance:metric_push_failures:increase10m) > 2
   }
 }
 
-resource ruleGroupPaymentFunctionsBusiness 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = {
+resource ruleGroupPaymentFunctionsBusiness 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = if (recordInWorkspace) {
   name: 'payment-functions.business'
   location: location
   tags: tags
@@ -387,7 +394,7 @@ sum by (job) (rate(payment_rejected_requests_total[5m]))
   }
 }
 
-resource ruleGroupPaymentFunctionsResources 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = {
+resource ruleGroupPaymentFunctionsResources 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = if (recordInWorkspace) {
   name: 'payment-functions.resources'
   location: location
   tags: tags
@@ -467,7 +474,7 @@ count by (job) (
   }
 }
 
-resource ruleGroupPaymentFunctionsFunctions 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = {
+resource ruleGroupPaymentFunctionsFunctions 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = if (recordInWorkspace) {
   name: 'payment-functions.functions'
   location: location
   tags: tags
@@ -498,7 +505,7 @@ resource ruleGroupPaymentFunctionsFunctions 'Microsoft.AlertsManagement/promethe
   }
 }
 
-resource ruleGroupPaymentFunctionsPushHealth 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = {
+resource ruleGroupPaymentFunctionsPushHealth 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = if (recordInWorkspace) {
   name: 'payment-functions.push-health'
   location: location
   tags: tags
@@ -537,6 +544,97 @@ time() - max by (job, instance) (
       {
         record: 'instance:push_failure_time_seconds:rejected'
         expression: 'max by (job, instance) (push_failure_time_seconds > push_time_seconds)'
+        enabled: true
+      }
+    ]
+  }
+}
+
+resource ruleGroupPaymentFunctionsScraperHealthAlerts 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = if (!recordInWorkspace) {
+  name: 'payment-functions.scraper-health-alerts'
+  location: location
+  tags: tags
+  properties: {
+    description: 'Generated from deploy/prometheus/rules/scraper.yml, group payment-functions.scraper-health-alerts.'
+    scopes: [
+      workspaceId
+    ]
+    enabled: true
+    interval: 'PT1M'
+    rules: [
+      {
+        alert: 'AggregatingScraperSilent'
+        expression: 'absent(scraper:remote_write_samples:rate5m)'
+        for: 'PT5M'
+        severity: 0
+        labels: {
+          severity: 'critical'
+        }
+        annotations: {
+          summary: 'Nothing of the aggregating scraper reaches the workspace'
+          description: 'No sample of the aggregating scraper arrived for 10 minutes: it is down, or the workspace refuses its remote write. Every panel and alert of the workspace is blind meanwhile. Its container log names the cause ("non-recoverable error", "Failed to send batch").'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroupId
+          }
+        ]
+        enabled: true
+      }
+      {
+        alert: 'RemoteWriteSamplesLost'
+        expression: 'max without (replica) (scraper:remote_write_samples_failed:increase10m) > 0'
+        severity: 0
+        labels: {
+          severity: 'critical'
+        }
+        annotations: {
+          summary: 'The workspace refuses samples of the aggregating scraper'
+          description: '{{ $value | humanize }} samples were refused for good by the workspace in the last 10 minutes and are lost. The scraper\'s container log names the answer ("non-recoverable error").'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroupId
+          }
+        ]
+        enabled: true
+      }
+      {
+        alert: 'RemoteWriteBehind'
+        expression: 'max without (replica) (scraper:remote_write_lag:seconds) > 120'
+        for: 'PT5M'
+        severity: 2
+        labels: {
+          severity: 'warning'
+        }
+        annotations: {
+          summary: 'The aggregating scraper\'s remote write is behind'
+          description: 'The newest sample the workspace accepted is {{ $value | humanizeDuration }} older than the newest the scraper wrote: the workspace\'s panels and alerts lag by as much. See the Remote-write queue panel for retries and backlog.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroupId
+          }
+        ]
+        enabled: true
+      }
+      {
+        alert: 'AggregatingScraperRulesFailing'
+        expression: 'max without (replica) (scraper:rule_evaluation_failures:increase10m) > 0'
+        for: 'PT5M'
+        severity: 2
+        labels: {
+          severity: 'warning'
+        }
+        annotations: {
+          summary: 'Recording rules of the aggregating scraper fail'
+          description: '{{ $value | humanize }} rule evaluations failed or were skipped in the last 10 minutes: the workspace\'s series have holes. The scraper\'s container log names the rule.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroupId
+          }
+        ]
         enabled: true
       }
     ]
