@@ -156,6 +156,22 @@ public sealed class DashboardTests
             functions);
     }
 
+    /// <summary>The remote-write queue's backlog, retries and losses, the lag and the samples sent are on the dashboard.</summary>
+    [Fact]
+    public void The_pipeline_row_shows_the_remote_write_queue_and_the_scrapers_health()
+    {
+        var pipeline = RowPanels("Metrics pipeline (managed: aggregating scraper)")
+            .ToDictionary(
+                p => p.GetProperty("title").GetString()!,
+                p => p.GetProperty("targets").EnumerateArray().Select(t => Collapsed(t.GetProperty("expr").GetString()!)).ToList());
+        Assert.Equal(["scraper:remote_write_samples:rate5m"], pipeline["Samples sent to the workspace"]);
+        Assert.Equal(
+            ["scraper:remote_write_samples_pending:sum", "scraper:remote_write_samples_retried:rate5m", "scraper:remote_write_samples_failed:increase10m"],
+            pipeline["Remote-write queue"]);
+        Assert.Equal(["scraper:remote_write_lag:seconds"], pipeline["Remote-write lag"]);
+        Assert.Equal(["scraper:rule_evaluation_failures:increase10m"], pipeline["Rule evaluation failures (10 min)"]);
+    }
+
     /// <summary>The panels of the row titled <paramref name="title"/>, up to the next row.</summary>
     private static List<JsonElement> RowPanels(string title)
     {

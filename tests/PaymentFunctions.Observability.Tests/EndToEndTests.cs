@@ -286,6 +286,10 @@ public sealed partial class EndToEndTests(ITestOutputHelper output)
             ["Instances started per 10 min"] = started,
             ["Rejected requests (share)"] = rejectedShare,
             ["Rejected requests by cause"] = rejectedByCause,
+            ["Samples sent to the workspace"] = nothing,
+            ["Remote-write queue"] = nothing,
+            ["Remote-write lag"] = nothing,
+            ["Rule evaluation failures (10 min)"] = nothing,
 
             // Recording rules, by name.
             ["job:payment_success_ratio:rate5m"] = successRatio,
