@@ -38,11 +38,11 @@ param remoteWriteUrl string
 @description('Most Function App instances at once: the head holds every raw series of the last 2-3 hours, so the size follows the fleet (docs/metrics-backends.md).')
 param maximumInstances int
 
-// Its head holds the same raw series as a self-hosted Prometheus at the same fleet, so it gets the size
-// docs/metrics-backends.md gives that one at 1,000 instances (2 vCPU, 4 GiB, from the head measured in fleet.md); a
-// quarter of that fleet or less holds a quarter of the series or less, within 1 vCPU and 2 GiB.
-var cores = maximumInstances > 250 ? '2.0' : '1.0'
-var memory = maximumInstances > 250 ? '4Gi' : '2Gi'
+// Its head holds every raw series of the last 2-3 hours, as a self-hosted Prometheus at the same fleet does, so memory
+// follows the fleet. The three sizes and their bounds (100 and 500 instances) are derived in docs/metrics-backends.md
+// from the head measured in docs/fleet.md.
+var cores = maximumInstances > 500 ? '2.0' : maximumInstances > 100 ? '1.0' : '0.5'
+var memory = maximumInstances > 500 ? '4Gi' : maximumInstances > 100 ? '2Gi' : '1Gi'
 
 var configDirectory = '/etc/prometheus/azure'
 
