@@ -93,6 +93,7 @@ public sealed class AggregatingScraperTests(ITestOutputHelper output)
         await Poll.UntilAsync(async () => await NewestAsync(atReceiver) >= time + BatchDeadline, Deadline, "the receiver has everything up to the comparison time");
         var differences = new List<string>();
         var report = new StringBuilder();
+        var largest = 0.0;
         var queries = EndToEndTests.DashboardQueries().Select(q => (q.Name, q.Expr)).Concat(AlertExpressions()).ToList();
         foreach (var (name, expr) in queries)
         {
@@ -106,8 +107,10 @@ public sealed class AggregatingScraperTests(ITestOutputHelper output)
             }
 
             differences.AddRange(left.Where(l => !Agrees(l.Value, right[l.Key])).Select(l => $"{name} {l.Key}: scraper {l.Value:R}, receiver {right[l.Key]:R}"));
+            largest = left.Select(l => Difference(l.Value, right[l.Key])).Append(largest).Max();
         }
 
+        report.AppendLine(CultureInfo.InvariantCulture, $"{queries.Count} expressions at {time:F3}; largest relative difference {largest:G3}");
         output.WriteLine(report.ToString());
         Assert.True(differences.Count == 0, string.Join("\n", differences));
 
@@ -140,6 +143,100 @@ public sealed class AggregatingScraperTests(ITestOutputHelper output)
 
         Assert.True(wrong.Count == 0, string.Join("\n", wrong));
     }
+
+    /// <summary>
+    /// A workspace that refuses every write (a Prometheus without the remote-write receiver answers 404, a 4xx as a
+    /// missing role's 403 or a wrong data collection rule's): the scraper logs the refusal, drops the samples and
+    /// records them as lost (what RemoteWriteSamplesLost reads, and the dashboard's queue panel), and the workspace, which
+    /// gets nothing, finds the scraper's heartbeat absent (what AggregatingScraperSilent reads): the loss is not silent.
+    /// </summary>
+    [Fact]
+    public async Task A_refused_remote_write_is_logged_recorded_as_lost_and_leaves_the_workspace_without_the_heartbeat()
+    {
+        await using var gateway = await PushgatewayProcess.StartAsync();
+        await using var refusing = await PrometheusProcess.StartServerAsync(_ => ReceiverConfiguration(), []);
+        await using var scraper = await PrometheusProcess.StartServerAsync(
+            port => ScraperConfiguration(port, $"127.0.0.1:{gateway.Url.Port}", new Uri(refusing.Url, "/api/v1/write")), ShippedScraperFlags());
+        using var atScraper = new PrometheusQueryClient(new Uri(scraper.Url, "/"));
+        using var atWorkspace = new PrometheusQueryClient(new Uri(refusing.Url, "/"));
+        await RunFleetAsync(gateway, Small, "agg-refused", seed: 33);
+
+        await Poll.UntilAsync(async () => await atScraper.ScalarAsync("max without (replica) (scraper:remote_write_samples_failed:increase10m)") is > 0,
+            Deadline, "the scraper records samples refused for good");
+        var lost = await atScraper.QueryAsync(AlertExpression("RemoteWriteSamplesLost"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RemoteWriteSamplesLost's expression on the scraper: {string.Join(", ", lost)}"));
+        Assert.NotEmpty(lost);
+        Assert.Contains("non-recoverable error", scraper.Output, StringComparison.Ordinal);
+
+        // Nothing the scraper writes (every series carries its revision) reached the workspace, whose dead-man's switch holds.
+        Assert.Empty(await atWorkspace.QueryAsync("{replica!=\"\"}"));
+        Assert.Equal(1, await atWorkspace.ScalarAsync(AlertExpression("AggregatingScraperSilent")));
+    }
+
+    /// <summary>
+    /// A restart of the aggregating scraper loses its database (the container's own disk): killed while a fleet pushes, and
+    /// a new one started on an empty directory with the same revision, writing to the same receiver. The recorded
+    /// payments over the run lose at most the payments of the downtime and of one rate window before it, and count
+    /// nothing twice (a series new to the second scraper that carries an old created timestamp gets its zero there, so
+    /// the windows after the restart count the payments before it; the windows before the kill counted them only in part).
+    /// </summary>
+    [Fact]
+    public async Task A_restart_with_an_empty_database_loses_at_most_the_downtime_and_one_rate_window_and_counts_nothing_twice()
+    {
+        var started = Now();
+        var downtime = TimeSpan.FromSeconds(20);
+        await using var gateway = await PushgatewayProcess.StartAsync();
+        await using var receiver = await PrometheusProcess.StartServerAsync(_ => ReceiverConfiguration(), ["--web.enable-remote-write-receiver"]);
+        var target = $"127.0.0.1:{gateway.Url.Port}";
+        var writeUrl = new Uri(receiver.Url, "/api/v1/write");
+        await using var first = await PrometheusProcess.StartServerAsync(port => ScraperConfiguration(port, target, writeUrl), ShippedScraperFlags());
+        using var atReceiver = new PrometheusQueryClient(new Uri(receiver.Url, "/"));
+        await Poll.UntilAsync(async () => await atReceiver.ScalarAsync("max without (replica) (up{job=\"pushgateway\"})") == 1, Deadline,
+            "the receiver gets the gateway's up from the scraper");
+
+        // Instances living up to two minutes, pushing while the scraper dies and a new one starts.
+        var plan = FleetPlan.Create(new FleetPlanOptions
+        {
+            Seed = 34, Instances = 8, ScrapeInterval = Interval, InstancePrefix = "agg-restart", MaxLifetimeIntervals = 120,
+        });
+        var running = new FleetRunner(TimeProvider.System).RunAsync(plan, new FleetSettings { Pushgateways = [gateway.Url] }, CancellationToken.None);
+        await Task.Delay(TimeSpan.FromSeconds(30));
+        await first.StopAsync();
+        var killedAt = Now();
+        await Task.Delay(downtime);
+        await using var second = await PrometheusProcess.StartServerAsync(port => ScraperConfiguration(port, target, writeUrl), ShippedScraperFlags());
+        var restartedAt = Now();
+        var fleet = await running;
+        using var atSecond = new PrometheusQueryClient(new Uri(second.Url, "/"));
+        await FleetComparison.WaitForFinalScrapesAsync(atSecond, fleet, Deadline);
+
+        var events = fleet.Instances.SelectMany(i => i.Events).ToList();
+        var lastPayment = events.Max(e => e.At);
+        var end = lastPayment + RateWindow.TotalSeconds + (5 * Interval.TotalSeconds);
+        await Poll.UntilAsync(async () => await NewestAsync(atReceiver) >= end + BatchDeadline, RateWindow + (2 * Deadline), "the recorded rates pass the last payment by their window");
+
+        // The gap the restart leaves in a recorded series at the receiver.
+        var range = (int)Math.Ceiling(end - started + 10);
+        var samples = await receiver.GetDataAsync(string.Create(CultureInfo.InvariantCulture,
+            $"/api/v1/query?query={Uri.EscapeDataString($"pushgateway:up:min15m[{range}s]")}&time={end:F3}"));
+        var times = samples.GetProperty("result")[0].GetProperty("values").EnumerateArray().Select(v => v[0].GetDouble()).ToList();
+        var gap = times.Zip(times.Skip(1), (a, b) => b - a).Max();
+
+        var total = string.Create(CultureInfo.InvariantCulture,
+            $"sum(sum_over_time((max without (replica) (job_status:payment_requests:rate5m))[{range}s:{Interval.TotalSeconds}s])) * {Interval.TotalSeconds}");
+        var counted = await atReceiver.ScalarAsync(total, end) ?? 0;
+        var inDowntime = events.Count(e => e.At >= killedAt && e.At <= restartedAt);
+        var allowed = events.Count(e => e.At >= killedAt - RateWindow.TotalSeconds && e.At <= restartedAt);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"killed at {killedAt:F1}, the new scraper ready {restartedAt - killedAt:F1} s later; the longest gap in a recorded series at the receiver {gap:F1} s"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"payments over the run from the recorded rates: {counted:F2} of {events.Count}: {events.Count - counted:F2} lost ({inDowntime} made while no scraper ran, {allowed} in the downtime and the rate window before it)"));
+        Assert.True(counted <= events.Count * (1 + Tolerance), $"{counted:F2} payments counted, more than the {events.Count} made: some counted twice");
+        Assert.True(events.Count - counted <= allowed, $"{events.Count - counted:F2} payments lost, more than the {allowed} of the downtime and one rate window before it");
+    }
+
+    private static string AlertExpression(string alert) =>
+        AlertExpressions().Single(a => a.Name == $"alert {alert}").Expr;
 
     /// <summary>The newest recorded sample a Prometheus holds (Unix seconds).</summary>
     private static async Task<double> NewestAsync(PrometheusQueryClient prometheus) =>
@@ -190,9 +287,13 @@ public sealed class AggregatingScraperTests(ITestOutputHelper output)
 
     private static string Key(PromSeries series) => series.ToString()[..(series.ToString().LastIndexOf('}') + 1)];
 
-    private static bool Agrees(double scraper, double receiver) =>
+    private static bool Agrees(double scraper, double receiver) => Difference(scraper, receiver) <= Tolerance;
+
+    /// <summary>Relative difference; 0 for equal values and for NaN on both sides.</summary>
+    private static double Difference(double scraper, double receiver) =>
         scraper == receiver || (double.IsNaN(scraper) && double.IsNaN(receiver))
-        || Math.Abs(scraper - receiver) <= Tolerance * Math.Max(Math.Abs(scraper), Math.Abs(receiver));
+            ? 0
+            : Math.Abs(scraper - receiver) / Math.Max(Math.Abs(scraper), Math.Abs(receiver));
 
     private static bool AllRulesHealthy(JsonElement rules) =>
         rules.GetProperty("groups").EnumerateArray().SelectMany(g => g.GetProperty("rules").EnumerateArray())
