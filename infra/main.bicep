@@ -97,6 +97,13 @@ param grafanaImage string = 'docker.io/grafana/grafana:12.1.1'
 ])
 param metricsBackend string = 'managed'
 
+@description('Managed backend only: aggregated (the default: a Prometheus server next to the gateway records the rules and remote-writes only what the dashboard and the alerts read, a few series per instance) or raw (today\'s agent: every raw per-instance series remote-written and kept 18 months, the recording rules evaluated in Azure; about 160 series per instance, see docs/metrics-backends.md).')
+@allowed([
+  'aggregated'
+  'raw'
+])
+param managedMetricsMode string = 'aggregated'
+
 @description('The webhook every alert goes to, in both backends: a generic JSON receiver, a Slack-compatible or a Microsoft Teams webhook (see docs/deploy.md for what each backend sends).')
 @minLength(8)
 @secure()
@@ -117,6 +124,7 @@ var tags = {
 var functionAppName = '${abbrs.webSitesFunctions}payments-${resourceToken}'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
 var managedMetrics = metricsBackend == 'managed'
+var rawManagedMetrics = managedMetrics && managedMetricsMode == 'raw'
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -260,7 +268,8 @@ module grafana 'app/grafana.bicep' = if (!managedMetrics) {
   }
 }
 
-// Managed backend: the agent scrapes the same Pushgateway target(s) as the self-hosted Prometheus above.
+// Managed backend: the aggregating scraper (or, on the raw path, the agent) scrapes the same Pushgateway target(s) as the
+// self-hosted Prometheus above, and remote-writes with this identity.
 module monitorIdentity 'core/security/user-assigned-identity.bicep' = if (managedMetrics) {
   name: 'monitor-identity'
   scope: rg
@@ -282,12 +291,34 @@ module monitorWorkspace 'app/monitor-workspace.bicep' = if (managedMetrics) {
     dataCollectionRuleName: '${abbrs.insightsDataCollectionRules}prometheus-${resourceToken}'
     actionGroupName: '${abbrs.insightsActionGroups}payments-${resourceToken}'
     publisherPrincipalId: monitorIdentity!.outputs.principalId
+    recordInWorkspace: rawManagedMetrics
     alertWebhookUrl: alertWebhookUrl
     alertEmailAddress: alertEmailAddress
   }
 }
 
-module monitorAgent 'app/monitor-agent.bicep' = if (managedMetrics) {
+// Aggregated path (default): recording rules next to the gateway, a few series per instance to the workspace.
+module monitorAggregator 'app/monitor-aggregator.bicep' = if (managedMetrics && !rawManagedMetrics) {
+  name: 'monitor-aggregator'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    name: '${abbrs.appContainerApps}prom-agg-${resourceToken}'
+    environmentId: containerAppsEnvironment.outputs.id
+    image: prometheusImage
+    pushgatewayFqdns: pushgateway.outputs.fqdns
+    username: pushgatewayUsername
+    password: pushgatewayPassword
+    identityId: monitorIdentity!.outputs.resourceId
+    identityClientId: monitorIdentity!.outputs.clientId
+    remoteWriteUrl: monitorWorkspace!.outputs.remoteWriteUrl
+    maximumInstances: functionMaximumInstanceCount
+  }
+}
+
+// Raw path: every raw series remote-written by an agent, the recording rules in Azure.
+module monitorAgent 'app/monitor-agent.bicep' = if (rawManagedMetrics) {
   name: 'monitor-agent'
   scope: rg
   params: {
@@ -363,6 +394,9 @@ output PUSHGATEWAY_URL string = join(pushgateway.outputs.urls, ',')
 
 @description('Metrics backend deployed: managed or selfHosted.')
 output METRICS_BACKEND string = metricsBackend
+
+@description('Managed backend only: aggregated or raw (what reaches the workspace); empty when self-hosted.')
+output MANAGED_METRICS_MODE string = managedMetrics ? managedMetricsMode : ''
 
 @description('Prometheus query URL: the Azure Monitor workspace query endpoint (Entra ID) when managed, else the Prometheus container app (basic auth, same credentials as the Pushgateway).')
 output PROMETHEUS_URL string = managedMetrics ? monitorWorkspace!.outputs.queryEndpoint : prometheus!.outputs.url

@@ -1,7 +1,7 @@
 // GENERATED from deploy/prometheus/rules/*.yml by `dotnet run --project src/PaymentFunctions.RuleGroups`. Do not edit: change the YAML and run that command.
 // The infrastructure tests fail when this file and the YAML differ.
 
-metadata description = 'The repository recording and alert rules as Azure Monitor Prometheus rule groups on the workspace; alerts go to the action group.'
+metadata description = 'The repository recording and alert rules as Azure Monitor Prometheus rule groups on the workspace, each where it runs (recording rules on the raw path only); alerts go to the action group.'
 
 @description('Location of the rule groups (the workspace region).')
 param location string
@@ -14,6 +14,9 @@ param workspaceId string
 
 @description('Resource ID of the action group every alert notifies.')
 param actionGroupId string
+
+@description('True on the raw path (the Prometheus agent remote-writes raw series): the workspace evaluates the recording rules. False on the aggregated path: the aggregating scraper records them, and only the alerts run here.')
+param recordInWorkspace bool
 
 resource ruleGroupPaymentFunctionsAlerts 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = {
   name: 'payment-functions.alerts'
@@ -29,7 +32,7 @@ resource ruleGroupPaymentFunctionsAlerts 'Microsoft.AlertsManagement/prometheusR
     rules: [
       {
         alert: 'HighErrorRate'
-        expression: 'job_severity:errors:rate5m{severity="high"} > 0.1'
+        expression: 'max without (replica) (job_severity:errors:rate5m{severity="high"}) > 0.1'
         for: 'PT2M'
         severity: 0
         labels: {
@@ -48,7 +51,7 @@ resource ruleGroupPaymentFunctionsAlerts 'Microsoft.AlertsManagement/prometheusR
       }
       {
         alert: 'PaymentSuccessRateLow'
-        expression: 'job:payment_success_ratio:rate5m < 0.95'
+        expression: 'max without (replica) (job:payment_success_ratio:rate5m) < 0.95'
         for: 'PT5M'
         severity: 0
         labels: {
@@ -67,7 +70,7 @@ resource ruleGroupPaymentFunctionsAlerts 'Microsoft.AlertsManagement/prometheusR
       }
       {
         alert: 'DatabaseConnectionsHigh'
-        expression: 'pool:database_connections_usage:ratio > 0.9'
+        expression: 'max without (replica) (pool:database_connections_usage:ratio) > 0.9'
         for: 'PT5M'
         severity: 2
         labels: {
@@ -86,7 +89,7 @@ resource ruleGroupPaymentFunctionsAlerts 'Microsoft.AlertsManagement/prometheusR
       }
       {
         alert: 'HighResponseTime'
-        expression: 'gateway:payment_duration_seconds:mean5m > 2'
+        expression: 'max without (replica) (gateway:payment_duration_seconds:mean5m) > 2'
         for: 'PT5M'
         severity: 2
         labels: {
@@ -105,7 +108,7 @@ resource ruleGroupPaymentFunctionsAlerts 'Microsoft.AlertsManagement/prometheusR
       }
       {
         alert: 'MemoryUsageHigh'
-        expression: 'instance:memory_usage:ratio > 0.85'
+        expression: 'max without (replica) (instance:memory_usage:ratio) > 0.85'
         for: 'PT5M'
         severity: 2
         labels: {
@@ -125,9 +128,9 @@ resource ruleGroupPaymentFunctionsAlerts 'Microsoft.AlertsManagement/prometheusR
       {
         alert: 'PaymentRequestsRejected'
         expression: '''
-job:payment_rejected_ratio:rate5m > 0.1
+max without (replica) (job:payment_rejected_ratio:rate5m) > 0.1
   and on (job)
-sum by (job) (job_cause:payment_rejected_requests:rate5m) >= 0.01
+sum by (job) (max without (replica) (job_cause:payment_rejected_requests:rate5m)) >= 0.01
 '''
         for: 'PT5M'
         severity: 2
@@ -164,8 +167,8 @@ resource ruleGroupPaymentFunctionsPushHealthAlerts 'Microsoft.AlertsManagement/p
       {
         alert: 'MetricPushStale'
         expression: '''
-instance:metric_push_age:seconds > 5 * 60
-  unless on (job, instance) metric_push_final_timestamp_seconds > 0
+max without (replica) (instance:metric_push_age:seconds) > 5 * 60
+  unless on (job, instance) instance:metric_push_final_timestamp_seconds:finished
   unless on () pushgateway:up:min15m == 0
 '''
         for: 'PT1M'
@@ -206,7 +209,7 @@ instance:metric_push_age:seconds > 5 * 60
       {
         alert: 'MetricPushAbsent'
         expression: '''
-absent(metric_push_last_success_timestamp_seconds)
+absent(job:instances_live:count)
   and on ()
 count(up{job="pushgateway"} == 1) > 0
 '''
@@ -229,7 +232,7 @@ count(up{job="pushgateway"} == 1) > 0
       {
         alert: 'MetricPushFailing'
         expression: '''
-instance:metric_push_failures:increase10m > 2
+max without (replica) (instance:metric_push_failures:increase10m) > 2
   unless on () pushgateway:up:min15m == 0
 '''
         for: 'PT1M'
@@ -250,7 +253,7 @@ instance:metric_push_failures:increase10m > 2
       }
       {
         alert: 'MetricPushRejected'
-        expression: 'push_failure_time_seconds > push_time_seconds'
+        expression: 'max without (replica) (instance:push_failure_time_seconds:rejected)'
         for: 'PT2M'
         severity: 2
         labels: {
@@ -269,7 +272,11 @@ instance:metric_push_failures:increase10m > 2
       }
       {
         alert: 'PushgatewayDown'
-        expression: 'up{job="pushgateway"} == 0 or absent(up{job="pushgateway"})'
+        expression: '''
+max without (replica) (up{job="pushgateway"}) == 0
+  or
+(absent(up{job="pushgateway"}) unless on () count(last_over_time(scraper:remote_write_samples:rate5m[1d])))
+'''
         for: 'PT2M'
         severity: 0
         labels: {
@@ -290,7 +297,7 @@ instance:metric_push_failures:increase10m > 2
   }
 }
 
-resource ruleGroupPaymentFunctionsBusiness 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = {
+resource ruleGroupPaymentFunctionsBusiness 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = if (recordInWorkspace) {
   name: 'payment-functions.business'
   location: location
   tags: tags
@@ -325,6 +332,16 @@ sum by (gateway) (rate(payment_duration_seconds_count[5m]))
         enabled: true
       }
       {
+        record: 'gateway:payment_duration_seconds_sum:rate5m'
+        expression: 'sum by (gateway) (rate(payment_duration_seconds_sum[5m]))'
+        enabled: true
+      }
+      {
+        record: 'gateway:payment_duration_seconds_count:rate5m'
+        expression: 'sum by (gateway) (rate(payment_duration_seconds_count[5m]))'
+        enabled: true
+      }
+      {
         record: 'job_status:payment_requests:rate5m'
         expression: 'sum by (job, status) (rate(payment_requests_total[5m]))'
         enabled: true
@@ -343,6 +360,16 @@ sum by (gateway) (rate(payment_duration_seconds_count[5m]))
   sum by (job) (rate(payment_amount_usd_count[5m]))
 )
 '''
+        enabled: true
+      }
+      {
+        record: 'job_le:payment_amount_usd_bucket:rate5m'
+        expression: 'sum by (job, le) (rate(payment_amount_usd_bucket[5m]))'
+        enabled: true
+      }
+      {
+        record: 'job:payment_amount_usd_count:rate5m'
+        expression: 'sum by (job) (rate(payment_amount_usd_count[5m]))'
         enabled: true
       }
       {
@@ -367,7 +394,7 @@ sum by (job) (rate(payment_rejected_requests_total[5m]))
   }
 }
 
-resource ruleGroupPaymentFunctionsResources 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = {
+resource ruleGroupPaymentFunctionsResources 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = if (recordInWorkspace) {
   name: 'payment-functions.resources'
   location: location
   tags: tags
@@ -447,7 +474,38 @@ count by (job) (
   }
 }
 
-resource ruleGroupPaymentFunctionsPushHealth 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = {
+resource ruleGroupPaymentFunctionsFunctions 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = if (recordInWorkspace) {
+  name: 'payment-functions.functions'
+  location: location
+  tags: tags
+  properties: {
+    description: 'Generated from deploy/prometheus/rules/recording.yml, group payment-functions.functions.'
+    scopes: [
+      workspaceId
+    ]
+    enabled: true
+    interval: 'PT1M'
+    rules: [
+      {
+        record: 'job_function_outcome:function_invocations:rate5m'
+        expression: 'sum by (job, function, outcome) (rate(function_invocations_total[5m]))'
+        enabled: true
+      }
+      {
+        record: 'job_function_le:function_duration_seconds_bucket:rate5m'
+        expression: 'sum by (job, function, le) (rate(function_duration_seconds_bucket[5m]))'
+        enabled: true
+      }
+      {
+        record: 'job_function:function_cold_starts:sum10m'
+        expression: 'sum by (job, function) (max_over_time(function_cold_starts_total[10m]))'
+        enabled: true
+      }
+    ]
+  }
+}
+
+resource ruleGroupPaymentFunctionsPushHealth 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = if (recordInWorkspace) {
   name: 'payment-functions.push-health'
   location: location
   tags: tags
@@ -475,13 +533,108 @@ time() - max by (job, instance) (
       }
       {
         record: 'instance:metric_push_failures:increase10m'
-        expression: '''
-(
-  sum by (job, instance, reason) (metric_push_failures_total unless metric_push_failures_total offset 10m)
-    or
-  sum by (job, instance, reason) (increase(metric_push_failures_total[10m]))
-) > 0
-'''
+        expression: 'sum by (job, instance, reason) (increase(metric_push_failures_total[10m])) > 0'
+        enabled: true
+      }
+      {
+        record: 'instance:metric_push_final_timestamp_seconds:finished'
+        expression: 'max by (job, instance) (metric_push_final_timestamp_seconds) > 0'
+        enabled: true
+      }
+      {
+        record: 'instance:push_failure_time_seconds:rejected'
+        expression: 'max by (job, instance) (push_failure_time_seconds > push_time_seconds)'
+        enabled: true
+      }
+    ]
+  }
+}
+
+resource ruleGroupPaymentFunctionsScraperHealthAlerts 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = if (!recordInWorkspace) {
+  name: 'payment-functions.scraper-health-alerts'
+  location: location
+  tags: tags
+  properties: {
+    description: 'Generated from deploy/prometheus/rules/scraper.yml, group payment-functions.scraper-health-alerts.'
+    scopes: [
+      workspaceId
+    ]
+    enabled: true
+    interval: 'PT1M'
+    rules: [
+      {
+        alert: 'AggregatingScraperSilent'
+        expression: 'absent(scraper:remote_write_samples:rate5m)'
+        for: 'PT5M'
+        severity: 0
+        labels: {
+          severity: 'critical'
+        }
+        annotations: {
+          summary: 'Nothing of the aggregating scraper reaches the workspace'
+          description: 'No sample of the aggregating scraper arrived for 10 minutes: it is down, or the workspace refuses its remote write. Every panel and alert of the workspace is blind meanwhile. Its container log names the cause ("non-recoverable error", "Failed to send batch").'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroupId
+          }
+        ]
+        enabled: true
+      }
+      {
+        alert: 'RemoteWriteSamplesLost'
+        expression: 'max without (replica) (scraper:remote_write_samples_failed:increase10m) > 0'
+        severity: 0
+        labels: {
+          severity: 'critical'
+        }
+        annotations: {
+          summary: 'The workspace refuses samples of the aggregating scraper'
+          description: '{{ $value | humanize }} samples were refused for good by the workspace in the last 10 minutes and are lost. The scraper\'s container log names the answer ("non-recoverable error").'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroupId
+          }
+        ]
+        enabled: true
+      }
+      {
+        alert: 'RemoteWriteBehind'
+        expression: 'max without (replica) (scraper:remote_write_lag:seconds) > 120'
+        for: 'PT5M'
+        severity: 2
+        labels: {
+          severity: 'warning'
+        }
+        annotations: {
+          summary: 'The aggregating scraper\'s remote write is behind'
+          description: 'The newest sample the workspace accepted is {{ $value | humanizeDuration }} older than the newest the scraper wrote: the workspace\'s panels and alerts lag by as much. See the Remote-write queue panel for retries and backlog.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroupId
+          }
+        ]
+        enabled: true
+      }
+      {
+        alert: 'AggregatingScraperRulesFailing'
+        expression: 'max without (replica) (scraper:rule_evaluation_failures:increase10m) > 0'
+        for: 'PT5M'
+        severity: 2
+        labels: {
+          severity: 'warning'
+        }
+        annotations: {
+          summary: 'Recording rules of the aggregating scraper fail'
+          description: '{{ $value | humanize }} rule evaluations failed or were skipped in the last 10 minutes: the workspace\'s series have holes. The scraper\'s container log names the rule.'
+        }
+        actions: [
+          {
+            actionGroupId: actionGroupId
+          }
+        ]
         enabled: true
       }
     ]

@@ -18,8 +18,11 @@ param dataCollectionRuleName string
 @description('Name of the action group.')
 param actionGroupName string
 
-@description('Principal (the Prometheus agent identity) allowed to remote-write into the workspace through the rule.')
+@description('Principal (the identity of the Prometheus that remote-writes: the aggregating scraper or the agent) allowed to remote-write into the workspace through the rule.')
 param publisherPrincipalId string
+
+@description('True on the raw path (the Prometheus agent writes raw series): the workspace evaluates the recording rules. False on the aggregated path: the aggregating scraper records them and only the alerts run here.')
+param recordInWorkspace bool
 
 @description('Webhook every alert is posted to (Azure Monitor common alert schema).')
 @secure()
@@ -59,7 +62,7 @@ resource dataCollectionRule 'Microsoft.Insights/dataCollectionRules@2023-03-11' 
   tags: tags
   kind: 'Linux'
   properties: {
-    description: 'Prometheus remote write from the Prometheus agent into the Azure Monitor workspace.'
+    description: 'Prometheus remote write from the aggregating scraper (or, on the raw path, the Prometheus agent) into the Azure Monitor workspace.'
     dataCollectionEndpointId: dataCollectionEndpoint.id
     dataSources: {
       prometheusForwarder: [
@@ -93,7 +96,7 @@ resource dataCollectionRule 'Microsoft.Insights/dataCollectionRules@2023-03-11' 
   }
 }
 
-// Scoped to the rule, not the workspace or the resource group: the agent can write metrics and do nothing else.
+// Scoped to the rule, not the workspace or the resource group: the writer can write metrics and do nothing else.
 resource publisherRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(dataCollectionRule.id, publisherPrincipalId, monitoringMetricsPublisherRoleId)
   scope: dataCollectionRule
@@ -132,7 +135,8 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
   }
 }
 
-// Generated from deploy/prometheus/rules/*.yml (see the file's header): the rules are written once.
+// Generated from deploy/prometheus/rules/*.yml (see the file's header): the rules are written once, and each group is
+// deployed on the path where it runs (the recording rules here only on the raw path).
 module rules 'monitor-rules.generated.bicep' = {
   name: 'monitor-rules'
   params: {
@@ -140,6 +144,7 @@ module rules 'monitor-rules.generated.bicep' = {
     tags: tags
     workspaceId: workspace.id
     actionGroupId: actionGroup.id
+    recordInWorkspace: recordInWorkspace
   }
 }
 

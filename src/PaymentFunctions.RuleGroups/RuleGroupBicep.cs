@@ -9,7 +9,9 @@ namespace PaymentFunctions.RuleGroups;
 /// Turns Prometheus rule files into one Bicep file of <c>Microsoft.AlertsManagement/prometheusRuleGroups</c> on an Azure
 /// Monitor workspace: one resource per rule group, every rule with its expression, <c>for</c>, labels and annotations
 /// copied verbatim. Fields Azure cannot express (for example <c>keep_firing_for</c>) fail the generation instead of
-/// being dropped.
+/// being dropped. Each group is deployed where <see cref="PlacementOf"/> says: the recording rules run in Azure only on
+/// the raw path (<c>recordInWorkspace</c>); on the aggregated path the aggregating scraper records them and Azure gets the
+/// alerts alone, never a second copy of a recording rule writing the same series.
 /// </summary>
 public static partial class RuleGroupBicep
 {
@@ -21,6 +23,15 @@ public static partial class RuleGroupBicep
 
     /// <summary>The command that regenerates <see cref="OutputPath"/>.</summary>
     public const string Command = "dotnet run --project src/PaymentFunctions.RuleGroups";
+
+    /// <summary>
+    /// The aggregating scraper's own health rules: its recording groups read the scraper's own metrics and run only there;
+    /// its alert groups judge what arrives from it, on the aggregated path only.
+    /// </summary>
+    public const string ScraperRulesFile = "scraper.yml";
+
+    /// <summary>The generated file's parameter: true on the raw path, where the workspace records from raw series.</summary>
+    public const string RecordInWorkspaceParameter = "recordInWorkspace";
 
     /// <summary>Azure evaluates a rule group at most once a minute.</summary>
     public static readonly TimeSpan MinimumInterval = TimeSpan.FromMinutes(1);
@@ -52,7 +63,7 @@ public static partial class RuleGroupBicep
             // GENERATED from {RulesDirectory}/*.yml by `{Command}`. Do not edit: change the YAML and run that command.
             // The infrastructure tests fail when this file and the YAML differ.
 
-            metadata description = 'The repository recording and alert rules as Azure Monitor Prometheus rule groups on the workspace; alerts go to the action group.'
+            metadata description = 'The repository recording and alert rules as Azure Monitor Prometheus rule groups on the workspace, each where it runs (recording rules on the raw path only); alerts go to the action group.'
 
             @description('Location of the rule groups (the workspace region).')
             param location string
@@ -65,6 +76,9 @@ public static partial class RuleGroupBicep
 
             @description('Resource ID of the action group every alert notifies.')
             param actionGroupId string
+
+            @description('True on the raw path (the Prometheus agent remote-writes raw series): the workspace evaluates the recording rules. False on the aggregated path: the aggregating scraper records them, and only the alerts run here.')
+            param {RecordInWorkspaceParameter} bool
 
             """);
         bicep.Append('\n');
@@ -82,11 +96,38 @@ public static partial class RuleGroupBicep
             var root = (YamlMappingNode)yaml.Documents[0].RootNode;
             foreach (var group in ((YamlSequenceNode)root.Children["groups"]).Children.Cast<YamlMappingNode>())
             {
-                WriteGroup(bicep, group, relative, symbols);
+                if (PlacementOf(Path.GetFileName(file), group) is { } placement)
+                {
+                    WriteGroup(bicep, group, relative, placement, symbols);
+                }
             }
         }
 
         return bicep.ToString().TrimEnd('\n') + "\n";
+    }
+
+    /// <summary>
+    /// Where a rule group of <paramref name="fileName"/> runs in Azure: on both paths, on one of them, or (null) not in
+    /// Azure at all. A group mixes no alerts and recording rules: it runs in one place.
+    /// </summary>
+    public static Placement? PlacementOf(string fileName, YamlMappingNode group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        var rules = ((YamlSequenceNode)group.Children["rules"]).Children.Cast<YamlMappingNode>().ToList();
+        var records = rules.Count(r => r.Children.ContainsKey("record"));
+        if (records > 0 && records < rules.Count)
+        {
+            throw new InvalidOperationException($"Group {Scalar(group, "name")} in {fileName} mixes alerts and recording rules: split it, so that each runs where it belongs.");
+        }
+
+        var scraper = string.Equals(fileName, ScraperRulesFile, StringComparison.Ordinal);
+        return (records > 0, scraper) switch
+        {
+            (true, true) => null,
+            (true, false) => Placement.RawPathOnly,
+            (false, true) => Placement.AggregatedPathOnly,
+            (false, false) => Placement.Always,
+        };
     }
 
     /// <summary>A Prometheus duration (<c>90s</c>, <c>5m</c>, <c>1h30m</c>, <c>1d</c>) as a <see cref="TimeSpan"/>.</summary>
@@ -133,7 +174,7 @@ public static partial class RuleGroupBicep
         return text.ToString();
     }
 
-    private static void WriteGroup(StringBuilder bicep, YamlMappingNode group, string file, HashSet<string> symbols)
+    private static void WriteGroup(StringBuilder bicep, YamlMappingNode group, string file, Placement placement, HashSet<string> symbols)
     {
         var name = Scalar(group, "name") ?? throw new InvalidOperationException($"A group in {file} has no name.");
         Reject(group, GroupFields, $"group {name} in {file}");
@@ -149,8 +190,14 @@ public static partial class RuleGroupBicep
             throw new InvalidOperationException($"Two rule groups map to the Bicep name {symbol}.");
         }
 
+        var condition = placement switch
+        {
+            Placement.RawPathOnly => $"if ({RecordInWorkspaceParameter}) ",
+            Placement.AggregatedPathOnly => $"if (!{RecordInWorkspaceParameter}) ",
+            _ => "",
+        };
         bicep.Append(CultureInfo.InvariantCulture, $$"""
-            resource {{symbol}} 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = {
+            resource {{symbol}} 'Microsoft.AlertsManagement/prometheusRuleGroups@2023-03-01' = {{condition}}{
               name: {{Literal(name)}}
               location: location
               tags: tags
@@ -303,4 +350,17 @@ public static partial class RuleGroupBicep
 
     [GeneratedRegex(@"[^A-Za-z0-9]+")]
     private static partial Regex NonWord();
+}
+
+/// <summary>Where a rule group runs in Azure.</summary>
+public enum Placement
+{
+    /// <summary>On both paths: the alerts on recorded series.</summary>
+    Always,
+
+    /// <summary>Only where the workspace gets raw series (the Prometheus agent): the recording rules.</summary>
+    RawPathOnly,
+
+    /// <summary>Only where the aggregating scraper writes: the alerts on its own health.</summary>
+    AggregatedPathOnly,
 }

@@ -49,7 +49,7 @@ public static partial class InfrastructureChecks
 
         // Self-hosted: Prometheus sends its alerts to that Alertmanager.
         foreach (var (template, app) in main.AllResources("Microsoft.App/containerApps")
-            .Where(a => Args(a.Resource).Any(arg => arg.Contains("--storage.tsdb.path=", StringComparison.Ordinal))))
+            .Where(a => Args(a.Resource).Any(arg => arg.Contains("--storage.tsdb.path=", StringComparison.Ordinal)) && !IsAggregatingScraper(a.Template, a.Resource)))
         {
             CheckPrometheusAlerting(template, app, findings);
         }

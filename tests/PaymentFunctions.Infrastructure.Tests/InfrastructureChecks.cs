@@ -73,6 +73,7 @@ public static partial class InfrastructureChecks
         CheckContainerApps(main, File.ReadAllText(Path.Combine(deployDirectory, "pushgateway", "start.sh")), findings);
         CheckLeastPrivilege(main, findings);
         CheckManagedPrometheus(main, findings);
+        CheckAggregatingScraper(main, deployDirectory, findings);
         CheckRuleGroups(main, Path.Combine(deployDirectory, "prometheus", "rules"), findings);
         CheckGrafana(main, findings);
         CheckAlerting(main, Path.Combine(deployDirectory, "alertmanager", "alertmanager.yml"), findings);
@@ -348,9 +349,9 @@ public static partial class InfrastructureChecks
         foreach (var (template, app) in apps)
         {
             var label = $"container app in module {template.Name}";
-            if (app.Property("properties", "configuration", "ingress") is null && IsPrometheusAgent(app))
+            if (app.Property("properties", "configuration", "ingress") is null && (IsPrometheusAgent(app) || IsAggregatingScraper(template, app)))
             {
-                continue; // The agent has no ingress at all: nothing reaches it.
+                continue; // The agent and the aggregating scraper have no ingress at all: nothing reaches them.
             }
 
             // Plain HTTP only where it never leaves the environment: an internal ingress (Alertmanager, reached by app name).
@@ -419,7 +420,8 @@ public static partial class InfrastructureChecks
         }
 
         // Prometheus scrapes the Pushgateway over https with honor_labels; neither TSDB nor SQLite sits on Azure Files.
-        var prometheus = apps.Where(a => Args(a.Resource).Any(arg => arg.Contains("--storage.tsdb.path=", StringComparison.Ordinal))).ToList();
+        // (The managed backend's aggregating scraper has its own checks: CheckAggregatingScraper.)
+        var prometheus = apps.Where(a => Args(a.Resource).Any(arg => arg.Contains("--storage.tsdb.path=", StringComparison.Ordinal)) && !IsAggregatingScraper(a.Template, a.Resource)).ToList();
         Expect(findings, ContainerApps, prometheus.Count == 1, $"expected one Prometheus container app, found {prometheus.Count}");
         foreach (var (template, app) in prometheus)
         {

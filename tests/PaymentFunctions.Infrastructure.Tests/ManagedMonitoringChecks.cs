@@ -78,7 +78,16 @@ public static partial class InfrastructureChecks
         foreach (var (template, agent) in agents)
         {
             CheckAgent(main, template, agent, findings);
+
+            // The agent is the raw path only: by default the aggregating scraper writes, and two writers would double.
+            Expect(findings, ManagedPrometheus, ArmConditions.IsDeployed(template, agent, ArmConditions.RawPath) && !ArmConditions.IsDeployed(template, agent, ArmConditions.AggregatedPath),
+                $"the Prometheus agent (module {template.Name}) is not deployed on the raw path alone (managedMetricsMode=raw)");
         }
+
+        var mode = main.Template.GetProperty("parameters").TryGetProperty("managedMetricsMode", out var parameter) && parameter.TryGetProperty("defaultValue", out var value)
+            ? value.GetString() : null;
+        Expect(findings, ManagedPrometheus, mode == "aggregated",
+            $"the managed backend's default is {mode ?? "no managedMetricsMode"}, not the aggregating scraper (managedMetricsMode=aggregated): raw per-instance series do not fit the workspace at 1,000 instances");
     }
 
     private static void CheckAgent(ArmTemplate main, ArmTemplate template, ArmResource agent, List<Finding> findings)
@@ -90,44 +99,54 @@ public static partial class InfrastructureChecks
             $"the Prometheus agent does not run with {CreatedTimestampZeroIngestion} (a new instance's first counts never reach increase())");
 
         var config = Variables(template).FirstOrDefault(v => v.Contains("remote_write:", StringComparison.Ordinal)) ?? "";
-        var remoteWrite = config.Contains("remote_write:", StringComparison.Ordinal) ? config[config.IndexOf("remote_write:", StringComparison.Ordinal)..] : "";
-        Expect(findings, ManagedPrometheus, config.Contains("honor_labels: true", StringComparison.Ordinal) && config.Contains("scheme: https", StringComparison.Ordinal),
-            "the Prometheus agent does not scrape with honor_labels: true over https");
-        Expect(findings, ManagedPrometheus, remoteWrite.Contains("azuread:", StringComparison.Ordinal) && remoteWrite.Contains("managed_identity:", StringComparison.Ordinal)
-                && remoteWrite.Contains("client_id:", StringComparison.Ordinal),
-            "the agent's remote_write does not authenticate with the azuread managed identity");
-        foreach (var other in new[] { "basic_auth", "bearer_token", "authorization:", "oauth2", "sigv4", "password", "client_secret", "tls_config" })
-        {
-            Expect(findings, ManagedPrometheus, !remoteWrite.Contains(other, StringComparison.Ordinal),
-                $"the agent's remote_write carries {other}: the workspace must be reached with the managed identity only");
-        }
-
-        // The identity the agent runs as, the client id it authenticates with, and the publisher role: one identity.
-        Expect(findings, ManagedPrometheus, agent.Property("identity", "type")?.GetString() == "UserAssigned", "the Prometheus agent has no user-assigned identity");
-        var runsAs = agent.Property("identity", "userAssignedIdentities")?.EnumerateObject().Select(p => IdentityParameter().Match(p.Name)).FirstOrDefault(m => m.Success);
-        var identityOwner = runsAs is null ? null : ResolveParameter(template, runsAs.Groups[1].Value).Template;
-        var (clientOwner, clientId) = ResolveParameter(template, "identityClientId");
-        Expect(findings, ManagedPrometheus, identityOwner is not null && clientOwner == identityOwner
-                && clientId.ValueKind == JsonValueKind.String && clientId.GetString()!.EndsWith(".clientId]", StringComparison.Ordinal),
-            "the agent's remote-write client_id is not the client id of the identity it runs as");
-        var publishers = main.AllResources("Microsoft.Authorization/roleAssignments")
-            .Where(a => RoleDefinition(a.Template, a.Resource).Contains(MonitoringMetricsPublisher, StringComparison.OrdinalIgnoreCase)
-                && (a.Resource.Property("scope")?.GetString() ?? "").Contains("Microsoft.Insights/dataCollectionRules", StringComparison.Ordinal))
-            .Select(a => a.Template.Resolve(a.Resource.Property("properties", "principalId")!.Value).Template)
-            .ToList();
-        Expect(findings, ManagedPrometheus, publishers.Count == 1 && publishers[0] == identityOwner,
-            "Monitoring Metrics Publisher on the data collection rule does not go to the agent's identity");
-
-        var (_, url) = ResolveParameter(template, "remoteWriteUrl");
-        var urlText = url.ValueKind == JsonValueKind.String ? url.GetString()! : "";
-        Expect(findings, ManagedPrometheus, urlText.Contains("metricsIngestion.endpoint", StringComparison.Ordinal) && urlText.Contains("immutableId", StringComparison.Ordinal)
-                && !ListFunction().IsMatch(urlText),
-            $"the remote-write URL is not the data collection endpoint's ingestion address with the rule's immutable id (got {urlText})");
+        CheckRemoteWriter(main, template, agent, config, ManagedPrometheus, "the Prometheus agent", findings);
 
         // Prometheus > 2.45 for the azuread managed identity client; 3.x for the --agent flag.
         var version = ImageVersion(main, template, agent);
         Expect(findings, ManagedPrometheus, version is { } v && v > new Version(2, 45) && (!Args(agent).Contains("--agent") || v.Major >= 3),
             $"the Prometheus agent image is {version?.ToString() ?? "not a pinned literal version"}: azuread managed identity needs > 2.45, --agent needs 3.x");
+    }
+
+    /// <summary>
+    /// A Prometheus that remote-writes into the workspace (the agent, the aggregating scraper): it scrapes over https with
+    /// honor_labels, writes with the azuread managed identity it runs as and nothing else, that identity alone publishes on
+    /// the data collection rule, and the URL is the endpoint's ingestion address with the rule's immutable id.
+    /// </summary>
+    private static void CheckRemoteWriter(ArmTemplate main, ArmTemplate template, ArmResource app, string config, string rule, string what, List<Finding> findings)
+    {
+        var remoteWrite = config.Contains("remote_write:", StringComparison.Ordinal) ? config[config.IndexOf("remote_write:", StringComparison.Ordinal)..] : "";
+        Expect(findings, rule, config.Contains("honor_labels: true", StringComparison.Ordinal) && config.Contains("scheme: https", StringComparison.Ordinal),
+            $"{what} does not scrape with honor_labels: true over https");
+        Expect(findings, rule, remoteWrite.Contains("azuread:", StringComparison.Ordinal) && remoteWrite.Contains("managed_identity:", StringComparison.Ordinal)
+                && remoteWrite.Contains("client_id:", StringComparison.Ordinal),
+            $"the remote_write of {what} does not authenticate with the azuread managed identity");
+        foreach (var other in new[] { "basic_auth", "bearer_token", "authorization:", "oauth2", "sigv4", "password", "client_secret", "tls_config" })
+        {
+            Expect(findings, rule, !remoteWrite.Contains(other, StringComparison.Ordinal),
+                $"the remote_write of {what} carries {other}: the workspace must be reached with the managed identity only");
+        }
+
+        // The identity it runs as, the client id it authenticates with, and the publisher role: one identity.
+        Expect(findings, rule, app.Property("identity", "type")?.GetString() == "UserAssigned", $"{what} has no user-assigned identity");
+        var runsAs = app.Property("identity", "userAssignedIdentities")?.EnumerateObject().Select(p => IdentityParameter().Match(p.Name)).FirstOrDefault(m => m.Success);
+        var identityOwner = runsAs is null ? null : ResolveParameter(template, runsAs.Groups[1].Value).Template;
+        var (clientOwner, clientId) = ResolveParameter(template, "identityClientId");
+        Expect(findings, rule, identityOwner is not null && clientOwner == identityOwner
+                && clientId.ValueKind == JsonValueKind.String && clientId.GetString()!.EndsWith(".clientId]", StringComparison.Ordinal),
+            $"the remote-write client_id of {what} is not the client id of the identity it runs as");
+        var publishers = main.AllResources("Microsoft.Authorization/roleAssignments")
+            .Where(a => RoleDefinition(a.Template, a.Resource).Contains(MonitoringMetricsPublisher, StringComparison.OrdinalIgnoreCase)
+                && (a.Resource.Property("scope")?.GetString() ?? "").Contains("Microsoft.Insights/dataCollectionRules", StringComparison.Ordinal))
+            .Select(a => a.Template.Resolve(a.Resource.Property("properties", "principalId")!.Value).Template)
+            .ToList();
+        Expect(findings, rule, publishers.Count == 1 && publishers[0] == identityOwner,
+            $"Monitoring Metrics Publisher on the data collection rule does not go to the identity of {what}");
+
+        var (_, url) = ResolveParameter(template, "remoteWriteUrl");
+        var urlText = url.ValueKind == JsonValueKind.String ? url.GetString()! : "";
+        Expect(findings, rule, urlText.Contains("metricsIngestion.endpoint", StringComparison.Ordinal) && urlText.Contains("immutableId", StringComparison.Ordinal)
+                && !ListFunction().IsMatch(urlText),
+            $"the remote-write URL of {what} is not the data collection endpoint's ingestion address with the rule's immutable id (got {urlText})");
     }
 
     private static void CheckRuleGroups(ArmTemplate main, string rulesDirectory, List<Finding> findings)
@@ -146,8 +165,16 @@ public static partial class InfrastructureChecks
             foreach (var group in ((YamlSequenceNode)((YamlMappingNode)yaml.Documents[0].RootNode).Children["groups"]).Children.Cast<YamlMappingNode>())
             {
                 var name = Text(group, "name")!;
-                expected.Add(name);
                 var matching = deployed.Where(d => d.Resource.Name == name).ToList();
+                var placement = RuleGroupBicep.PlacementOf(Path.GetFileName(file), group);
+                if (placement is null)
+                {
+                    // The scraper's own health rules read its own metrics: they run on the scraper, never in Azure.
+                    Expect(findings, RuleGroups, matching.Count == 0, $"group {name} of {Path.GetFileName(file)} runs on the aggregating scraper only, yet is deployed as a rule group.{hint}");
+                    continue;
+                }
+
+                expected.Add(name);
                 if (matching.Count != 1)
                 {
                     findings.Add(new(RuleGroups, $"group {name} of {Path.GetFileName(file)} is deployed as {matching.Count} rule groups, not one.{hint}"));
@@ -155,6 +182,16 @@ public static partial class InfrastructureChecks
                 }
 
                 var (template, resource) = matching[0];
+                var onAggregated = ArmConditions.IsDeployed(template, resource, ArmConditions.AggregatedPath);
+                var onRaw = ArmConditions.IsDeployed(template, resource, ArmConditions.RawPath);
+                var (wantAggregated, wantRaw) = placement switch
+                {
+                    Placement.RawPathOnly => (false, true),
+                    Placement.AggregatedPathOnly => (true, false),
+                    _ => (true, true),
+                };
+                Expect(findings, RuleGroups, onAggregated == wantAggregated && onRaw == wantRaw,
+                    $"rule group {name} is deployed on the aggregated path: {onAggregated}, on the raw path: {onRaw}; it belongs {placement} (a recording rule in Azure beside the aggregating scraper would write its series twice).{hint}");
                 var scopes = Array(resource.Property("properties", "scopes"));
                 Expect(findings, RuleGroups, scopes.Count == 1 && template.Resolve(scopes[0]).Value.GetString()?.Contains("Microsoft.Monitor/accounts", StringComparison.Ordinal) == true,
                     $"rule group {name} is not scoped to the Azure Monitor workspace");
@@ -166,6 +203,13 @@ public static partial class InfrastructureChecks
         foreach (var extra in deployed.Select(d => d.Resource.Name).Except(expected))
         {
             findings.Add(new(RuleGroups, $"rule group {extra} is deployed but is in no rule file.{hint}"));
+        }
+
+        // On the aggregated path Azure records nothing: the aggregating scraper records every series, once.
+        foreach (var (template, group) in deployed.Where(d => ArmConditions.IsDeployed(d.Template, d.Resource, ArmConditions.AggregatedPath)))
+        {
+            Expect(findings, RuleGroups, !Array(group.Property("properties", "rules")).Any(r => r.TryGetProperty("record", out _)),
+                $"rule group {group.Name} records series on the aggregated path, where the aggregating scraper records them (module {template.Name}).{hint}");
         }
 
         var actionGroups = main.AllResources("Microsoft.Insights/actionGroups").ToList();

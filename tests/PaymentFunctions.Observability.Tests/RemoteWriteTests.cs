@@ -26,6 +26,13 @@ public sealed class RemoteWriteTests(ITestOutputHelper output)
     /// <summary>Relative difference allowed: the order of floating-point additions only (0.75 may come back as 0.7500000000000001).</summary>
     private const double Exact = 1e-12;
 
+    /// <summary>
+    /// Series this payload rightly lacks, compared all the same (both sides must be empty): a group the gateway refused, a
+    /// graceful stop, and the aggregating scraper's own health (recorded only where a scraper remote-writes).
+    /// </summary>
+    private static readonly string[] AbsentFromThisPayload =
+        ["instance:push_failure_time_seconds:rejected", "instance:metric_push_final_timestamp_seconds:finished", "scraper:"];
+
     [Fact]
     public async Task Dashboard_queries_and_recording_rules_return_the_same_values_from_the_remote_write_receiver_as_from_a_scraping_Prometheus()
     {
@@ -164,7 +171,7 @@ public sealed class RemoteWriteTests(ITestOutputHelper output)
             var fromDirect = await direct.QueryAsync(query.Expr, time);
             var fromReceiver = await receiver.QueryAsync(query.Expr, time);
             report.AppendLine(CultureInfo.InvariantCulture, $"{query.Name}: direct {fromDirect.Count} series, receiver {fromReceiver.Count}");
-            if (fromDirect.Count == 0)
+            if (fromDirect.Count == 0 && !AbsentFromThisPayload.Any(name => query.Expr.Contains(name, StringComparison.Ordinal) || query.Key.StartsWith(name, StringComparison.Ordinal)))
             {
                 differences.Add($"{query.Name} returns nothing from the direct Prometheus: the payload does not exercise it");
             }
@@ -273,6 +280,8 @@ public sealed class RemoteWriteTests(ITestOutputHelper output)
                 function_duration_seconds_bucket{function="ProcessPayment",le="+Inf"} {{5 * k}}
                 function_duration_seconds_sum{function="ProcessPayment"} {{9.5 * k}}
                 function_duration_seconds_count{function="ProcessPayment"} {{5 * k}}
+                # TYPE metric_push_failures_total counter
+                metric_push_failures_total{reason="timeout"} {{2 * k}}
 
                 """);
             var text = rated + string.Create(CultureInfo.InvariantCulture, $$"""
@@ -288,8 +297,6 @@ public sealed class RemoteWriteTests(ITestOutputHelper output)
                 cpu_usage_percent{core="1"} 40
                 # TYPE function_cold_starts_total counter
                 function_cold_starts_total{function="ProcessPayment"} 1
-                # TYPE metric_push_failures_total counter
-                metric_push_failures_total{reason="timeout"} {{2 * k}}
                 # TYPE metric_push_last_success_timestamp_seconds gauge
                 metric_push_last_success_timestamp_seconds {{start}}
                 # TYPE metric_push_final_timestamp_seconds gauge

@@ -90,6 +90,17 @@ public sealed class PrometheusProcess : ExternalProcess, IAsyncDisposable
         StartWithAsync(PrometheusConfiguration.RenderReceiver(repositoryConfigPath, evaluationInterval),
             data => [$"--storage.tsdb.path={data}", "--web.enable-remote-write-receiver"]);
 
+    /// <summary>
+    /// Starts a Prometheus server (a TSDB in its directory) on a configuration made for its port (a configuration may
+    /// scrape the Prometheus itself), with <paramref name="flags"/>: for configurations rendered from elsewhere than the
+    /// repository's <c>prometheus.yml</c>, such as the aggregating scraper's in <c>infra/app/monitor-aggregator.bicep</c>.
+    /// </summary>
+    public static Task<PrometheusProcess> StartServerAsync(Func<int, string> configuration, IReadOnlyList<string> flags)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return OnFreePortAsync(port => StartOnPortAsync(Executable, port, configuration(port), data => [$"--storage.tsdb.path={data}", .. flags]));
+    }
+
     /// <summary>Starts on a free port, on another when the probed one was taken before Prometheus bound it.</summary>
     private static Task<PrometheusProcess> StartWithAsync(string configuration, Func<string, string[]> storageArguments) =>
         OnFreePortAsync(port => StartOnPortAsync(Executable, port, configuration, storageArguments));
