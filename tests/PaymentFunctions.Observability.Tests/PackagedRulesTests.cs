@@ -16,7 +16,7 @@ public sealed class PackagedRulesTests
         var (exitCode, output) = await Repository.RunAsync("promtool", ["check", "rules", Packaged]);
 
         Assert.True(exitCode == 0, output);
-        Assert.Contains("SUCCESS: 10 rules found", output, StringComparison.Ordinal);
+        Assert.Contains("SUCCESS: 13 rules found", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -28,7 +28,7 @@ public sealed class PackagedRulesTests
 
         var packaged = Rules(Repository.PathOf(Packaged)).ToList();
 
-        Assert.Equal(10, packaged.Count);
+        Assert.Equal(13, packaged.Count);
         Assert.All(packaged, rule =>
         {
             Assert.True(deployed.TryGetValue(rule.Name, out var twin), $"{rule.Name} is packaged but not in deploy/prometheus/rules");
