@@ -24,6 +24,10 @@ projects=("$@")
 filter=${STRYKER_TEST_FILTER-"FullyQualifiedName!~PushFaultTests&FullyQualifiedName!~ShardedDeliveryTests&FullyQualifiedName!~ConcurrencyTests"}
 filter_args=()
 [ -z "$filter" ] || filter_args=(--test-case-filter "$filter")
+# STRYKER_MUTATE="**/A.cs **/B.cs" mutates only those files (Stryker's --mutate globs): a re-run of the files new tests
+# target, whose figures then stand beside the full run's for the other files.
+mutate_args=()
+for glob in ${STRYKER_MUTATE-}; do mutate_args+=(--mutate "$glob"); done
 [ ${#projects[@]} -gt 0 ] || projects=(PaymentFunctions.Payments AzureFunctions.PrometheusPush)
 
 # Stryker analyses each project with Platform="Any CPU" (the solution platform) and then looks for the test binaries
@@ -43,6 +47,7 @@ for name in "${projects[@]}"; do
     --reporter progress --reporter cleartext --reporter json --reporter html \
     --concurrency "${STRYKER_CONCURRENCY:-2}" \
     "${filter_args[@]}" \
+    "${mutate_args[@]}" \
     --skip-version-check \
     --break-at 0)
   echo "== $project took $(( $(date +%s) - start )) s"

@@ -70,6 +70,7 @@ public sealed class PushSettingsValidationTests
     [InlineData("Url", "http://user:secret@gateway", "MetricPush__Url must not contain credentials.")]
     [InlineData("Url", "http://gateway,HTTP://Gateway/", "MetricPush__Url lists the same Pushgateway twice: every shard must be another gateway.")]
     [InlineData("Url", "http://gateway/?a=b", "MetricPush__Url must not have a query or a fragment: the group's path is added to it.")]
+    [InlineData("Url", "http://gateway/#part", "MetricPush__Url must not have a query or a fragment: the group's path is added to it.")]
     [InlineData("Url", "http://gateway,ftp://other", "MetricPush__Url (entry 2 of 2) must be an absolute http:// or https:// URL of the Pushgateway (or empty to disable pushing).")]
     public void A_bad_push_setting_fails_with_one_message_naming_it(string key, string value, string message)
     {
@@ -180,4 +181,10 @@ public sealed class PushSettingsValidationTests
         var failures = (push.Failures ?? []).Concat(janitor.Failures ?? []).ToList();
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    [Fact]
+    public void A_format_set_in_code_outside_the_enum_names_the_setting_and_its_values() =>
+        Assert.Equal(
+            ["MetricPush__Format must be 'protobuf' (the default: created timestamps) or 'text'."],
+            new PushOptionsValidator(Section, NoAzure).Validate(null, new PushOptions { Url = Gateway, Job = "j", Format = (PushFormat)7 }).Failures);
 }

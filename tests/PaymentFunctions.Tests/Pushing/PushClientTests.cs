@@ -133,6 +133,24 @@ public sealed class PushClientTests
         Assert.Equal(1, registry.Value("metric_push_failures_total", ("reason", "rejected")));
     }
 
+    [Theory]
+    [InlineData("", "no reason given")]
+    [InlineData(" \n ", "no reason given")]
+    [InlineData(200, null)]
+    [InlineData(201, null)]
+    public async Task The_refusal_s_reason_is_its_body_on_one_line_up_to_200_characters(object body, string? reason)
+    {
+        var text = body as string ?? new string('r', (int)body);
+        var expected = reason ?? (text.Length <= 200 ? text : text[..200] + "...");
+        var gateway = new Capturing(HttpStatusCode.OK) { Refuse = contentType => PushedBody.IsProtobuf(contentType) ? HttpStatusCode.BadRequest : null, RefusalBody = text };
+        using var http = new HttpClient(gateway);
+        var client = Client(http, new Catalogue(), Options(0), TimeProvider.System);
+
+        var outcome = await client.PushAsync(Group, holdCounts: false, CancellationToken.None);
+
+        Assert.StartsWith($"the Pushgateway refused the protobuf push (HTTP 400: {expected}) and took it as text", outcome.Warning, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_push_refused_in_both_formats_stays_protobuf_and_fails_as_rejected()
     {
@@ -303,6 +321,9 @@ public sealed class PushClientTests
 
         public bool Silent { get; init; }
 
+        /// <summary>The body of a refusal (<see cref="Refuse"/>).</summary>
+        public string RefusalBody { get; init; } = "cannot\nread this\n";
+
         /// <summary>A status for requests of some content types (null: the usual status).</summary>
         public Func<string?, HttpStatusCode?> Refuse { get; init; } = _ => null;
 
@@ -329,7 +350,7 @@ public sealed class PushClientTests
             }
 
             return Refuse(contentType) is { } refusal
-                ? new HttpResponseMessage(refusal) { Content = new StringContent("cannot\nread this\n") }
+                ? new HttpResponseMessage(refusal) { Content = new StringContent(RefusalBody) }
                 : new HttpResponseMessage(status);
         }
     }
