@@ -27,7 +27,7 @@ filter_args=()
 # STRYKER_MUTATE="**/A.cs **/B.cs" mutates only those files (Stryker's --mutate globs): a re-run of the files new tests
 # target, whose figures then stand beside the full run's for the other files.
 mutate_args=()
-for glob in ${STRYKER_MUTATE-}; do mutate_args+=(--mutate "$glob"); done
+set -f; for glob in ${STRYKER_MUTATE-}; do mutate_args+=(--mutate "$glob"); done; set +f
 [ ${#projects[@]} -gt 0 ] || projects=(PaymentFunctions.Payments AzureFunctions.PrometheusPush)
 
 # Stryker analyses each project with Platform="Any CPU" (the solution platform) and then looks for the test binaries
