@@ -56,6 +56,14 @@ internal static class SeriesChurn
         await UntilAsync(prometheus, "count(instance:push_age_seconds:fresh{job=\"payment-functions\"})", v => v == groups, "the recording rules cover every group");
         await WaitForEvaluationsAsync(prometheus);
         var after = await OwnMetricsAsync(prometheus.Url);
+
+        // Steady state with every group loaded: CPU over two more evaluations (scrapes and rule evaluation together), and
+        // the time one round of every rule group takes.
+        var cpuStart = System.Diagnostics.Stopwatch.GetTimestamp();
+        await WaitForEvaluationsAsync(prometheus);
+        var steady = await OwnMetricsAsync(prometheus.Url);
+        var cores = (steady.Value("process_cpu_seconds_total") - after.Value("process_cpu_seconds_total")) / System.Diagnostics.Stopwatch.GetElapsedTime(cpuStart).TotalSeconds;
+        var ruleSeconds = steady.Find("prometheus_rule_group_last_duration_seconds").Sum(s => s.Value);
         var inPrometheus = await ScalarAsync(prometheus, "count({instance=\"churn-0000\"})");
         var recorded = await ScalarAsync(prometheus, "count({instance=\"churn-0000\",__name__=~\".*:.*\"})");
         var gatewayRss = (await OwnMetricsAsync(gateway.Url)).Value("process_resident_memory_bytes");
@@ -72,6 +80,7 @@ internal static class SeriesChurn
             |---|---:|---:|---:|
             | empty gateway | {headBefore:N0} | {MiB(before.Value("go_memstats_heap_inuse_bytes"))} | {MiB(before.Value("process_resident_memory_bytes"))} |
             | {groups:N0} instance groups | {headAfter:N0} | {MiB(after.Value("go_memstats_heap_inuse_bytes"))} | {MiB(after.Value("process_resident_memory_bytes"))} |
+            Steady state with {groups:N0} groups: {cores:F2} cores (scrapes and rule evaluation); one round of every rule group: {ruleSeconds:F3} s
             Head series per instance: {perInstance:F0}; heap per head series: {perSeries:F0} B; Pushgateway resident with {groups:N0} groups: {MiB(gatewayRss)}; one scrape of the gateway: {scrapeSeconds:F2} s
             1,000 instance lifetimes per hour: {perInstance * 1000:N0} new series per hour; the head block holds 2-3 h of them,
             i.e. {perInstance * 1000 * 3:N0} head series and about {MiB(perInstance * 1000 * 3 * perSeries)} of heap at the peak (Go's GC doubles what the OS sees).
