@@ -533,7 +533,7 @@ time() - max by (job, instance) (
       }
       {
         record: 'instance:metric_push_failures:increase10m'
-        expression: 'sum by (job, instance, reason) (increase(metric_push_failures_total[10m])) > 0'
+        expression: 'floor(sum by (job, instance, reason) (increase(metric_push_failures_total[10m]))) > 0'
         enabled: true
       }
       {
