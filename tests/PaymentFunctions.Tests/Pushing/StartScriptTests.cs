@@ -35,16 +35,11 @@ public sealed class StartScriptTests : IDisposable
     public async Task After_a_SIGKILL_the_next_start_discards_the_groups_and_says_so()
     {
         // A clean stop first, so a file exists: the crash must not bring its older values back.
-        var gateway = await PushgatewayProcess.StartAsShippedAsync(Store);
-        await PushAsync(gateway, 5);
-        await gateway.StopGracefullyAsync(TimeSpan.FromSeconds(30));
-        await gateway.DisposeAsync();
-        var second = await PushgatewayProcess.StartAsShippedAsync(Store, gateway.Port);
-        await PushAsync(second, 7);
+        var second = await SecondRunAfterACleanStopAsync();
         await second.StopAsync(); // SIGKILL of the script and the gateway, as a crashed container
         await second.DisposeAsync();
 
-        await using var restarted = await PushgatewayProcess.StartAsShippedAsync(Store, gateway.Port);
+        await using var restarted = await PushgatewayProcess.StartAsShippedAsync(Store, second.Port);
 
         Assert.Empty((await restarted.ScrapeAsync()).Find("payments_total"));
         Assert.Contains($"start.sh: the last run did not stop cleanly: starting without {Store}", restarted.Output, StringComparison.Ordinal);
@@ -54,12 +49,7 @@ public sealed class StartScriptTests : IDisposable
     public async Task When_the_gateway_alone_dies_the_next_start_discards_the_groups()
     {
         // An out-of-memory kill takes the gateway, not the script: the script ends with it and leaves the marker.
-        var gateway = await PushgatewayProcess.StartAsShippedAsync(Store);
-        await PushAsync(gateway, 5);
-        await gateway.StopGracefullyAsync(TimeSpan.FromSeconds(30));
-        await gateway.DisposeAsync();
-        var second = await PushgatewayProcess.StartAsShippedAsync(Store, gateway.Port);
-        await PushAsync(second, 7);
+        var second = await SecondRunAfterACleanStopAsync();
         using (var kill = Process.Start(new ProcessStartInfo("pkill", ["-KILL", "-P", second.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!)
         {
             await kill.WaitForExitAsync();
@@ -68,10 +58,22 @@ public sealed class StartScriptTests : IDisposable
         await Poll.UntilAsync(() => second.HasExited, TimeSpan.FromSeconds(10), "the script ends with its gateway");
         await second.DisposeAsync();
 
-        await using var restarted = await PushgatewayProcess.StartAsShippedAsync(Store, gateway.Port);
+        await using var restarted = await PushgatewayProcess.StartAsShippedAsync(Store, second.Port);
 
         Assert.Empty((await restarted.ScrapeAsync()).Find("payments_total"));
         Assert.Contains("did not stop cleanly", restarted.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>A gateway run that pushed 5 and stopped cleanly (so the file holds 5), then a second run on its port that pushed 7.</summary>
+    private async Task<PushgatewayProcess> SecondRunAfterACleanStopAsync()
+    {
+        var gateway = await PushgatewayProcess.StartAsShippedAsync(Store);
+        await PushAsync(gateway, 5);
+        await gateway.StopGracefullyAsync(TimeSpan.FromSeconds(30));
+        await gateway.DisposeAsync();
+        var second = await PushgatewayProcess.StartAsShippedAsync(Store, gateway.Port);
+        await PushAsync(second, 7);
+        return second;
     }
 
     private static async Task PushAsync(PushgatewayProcess gateway, int value)
