@@ -209,7 +209,7 @@ max without (replica) (instance:metric_push_age:seconds) > 5 * 60
       {
         alert: 'MetricPushAbsent'
         expression: '''
-absent(job:instances_live:count)
+absent_over_time(job:instances_live:count[2m])
   and on ()
 count(up{job="pushgateway"} == 1) > 0
 '''
