@@ -34,6 +34,12 @@ public sealed class AggregatingScraperTests(ITestOutputHelper output)
     /// <summary>At most this many recorded series per instance reach the workspace (the issue's target; 161 raw).</summary>
     private const int MaximumSeriesPerInstance = 5;
 
+    /// <summary>
+    /// Between the old revision alone and the receiver holding both, while their evaluations are a moment apart: far
+    /// below the 100 % a panel summing both revisions would read.
+    /// </summary>
+    private const double OverlapTolerance = 0.10;
+
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
@@ -51,13 +57,11 @@ public sealed class AggregatingScraperTests(ITestOutputHelper output)
     {
         var started = Now();
         await using var gateway = await PushgatewayProcess.StartAsync();
-        await using var receiver = await PrometheusProcess.StartServerAsync(_ => ReceiverConfiguration(), ["--web.enable-remote-write-receiver"]);
-        await using var scraper = await PrometheusProcess.StartServerAsync(
-            port => ScraperConfiguration(port, $"127.0.0.1:{gateway.Url.Port}", new Uri(receiver.Url, "/api/v1/write")), ShippedScraperFlags());
+        await using var receiver = await StartReceiverAsync();
+        await using var scraper = await StartScraperAsync($"127.0.0.1:{gateway.Url.Port}", new Uri(receiver.Url, "/api/v1/write"));
         using var atReceiver = new PrometheusQueryClient(new Uri(receiver.Url, "/"));
         using var atScraper = new PrometheusQueryClient(new Uri(scraper.Url, "/"));
-        await Poll.UntilAsync(async () => await atReceiver.ScalarAsync("max without (replica) (up{job=\"pushgateway\"})") == 1, Deadline,
-            "the receiver gets the gateway's up from the scraper");
+        await ReceivesUpAsync(atReceiver);
 
         // N instances, then 9 × N more: the gateway holds N, then 10 × N groups (no janitor here: each stays, flat).
         var small = await RunFleetAsync(gateway, Small, "agg-n", seed: 31);
@@ -155,8 +159,7 @@ public sealed class AggregatingScraperTests(ITestOutputHelper output)
     {
         await using var gateway = await PushgatewayProcess.StartAsync();
         await using var refusing = await PrometheusProcess.StartServerAsync(_ => ReceiverConfiguration(), []);
-        await using var scraper = await PrometheusProcess.StartServerAsync(
-            port => ScraperConfiguration(port, $"127.0.0.1:{gateway.Url.Port}", new Uri(refusing.Url, "/api/v1/write")), ShippedScraperFlags());
+        await using var scraper = await StartScraperAsync($"127.0.0.1:{gateway.Url.Port}", new Uri(refusing.Url, "/api/v1/write"));
         using var atScraper = new PrometheusQueryClient(new Uri(scraper.Url, "/"));
         using var atWorkspace = new PrometheusQueryClient(new Uri(refusing.Url, "/"));
         await RunFleetAsync(gateway, Small, "agg-refused", seed: 33);
@@ -186,25 +189,20 @@ public sealed class AggregatingScraperTests(ITestOutputHelper output)
         var started = Now();
         var downtime = TimeSpan.FromSeconds(20);
         await using var gateway = await PushgatewayProcess.StartAsync();
-        await using var receiver = await PrometheusProcess.StartServerAsync(_ => ReceiverConfiguration(), ["--web.enable-remote-write-receiver"]);
+        await using var receiver = await StartReceiverAsync();
         var target = $"127.0.0.1:{gateway.Url.Port}";
         var writeUrl = new Uri(receiver.Url, "/api/v1/write");
-        await using var first = await PrometheusProcess.StartServerAsync(port => ScraperConfiguration(port, target, writeUrl), ShippedScraperFlags());
+        await using var first = await StartScraperAsync(target, writeUrl);
         using var atReceiver = new PrometheusQueryClient(new Uri(receiver.Url, "/"));
-        await Poll.UntilAsync(async () => await atReceiver.ScalarAsync("max without (replica) (up{job=\"pushgateway\"})") == 1, Deadline,
-            "the receiver gets the gateway's up from the scraper");
+        await ReceivesUpAsync(atReceiver);
 
         // Instances living up to two minutes, pushing while the scraper dies and a new one starts.
-        var plan = FleetPlan.Create(new FleetPlanOptions
-        {
-            Seed = 34, Instances = 8, ScrapeInterval = Interval, InstancePrefix = "agg-restart", MaxLifetimeIntervals = 120,
-        });
-        var running = new FleetRunner(TimeProvider.System).RunAsync(plan, new FleetSettings { Pushgateways = [gateway.Url] }, CancellationToken.None);
+        var running = RunFleetAsync(gateway, 8, "agg-restart", seed: 34, maxLifetimeIntervals: 120);
         await Task.Delay(TimeSpan.FromSeconds(30));
         await first.StopAsync();
         var killedAt = Now();
         await Task.Delay(downtime);
-        await using var second = await PrometheusProcess.StartServerAsync(port => ScraperConfiguration(port, target, writeUrl), ShippedScraperFlags());
+        await using var second = await StartScraperAsync(target, writeUrl);
         var restartedAt = Now();
         var fleet = await running;
         using var atSecond = new PrometheusQueryClient(new Uri(second.Url, "/"));
@@ -235,6 +233,124 @@ public sealed class AggregatingScraperTests(ITestOutputHelper output)
         Assert.True(events.Count - counted <= allowed, $"{events.Count - counted:F2} payments lost, more than the {allowed} of the downtime and one rate window before it");
     }
 
+    /// <summary>
+    /// A new revision overlapping the old one (Container Apps starts the new revision's replica, then stops the old with
+    /// SIGTERM): for the overlap both scrapers remote-write every recorded series, each under its own <c>replica</c>, so
+    /// the workspace ingests two copies for that while. Every panel and alert reads through <c>max without (replica)</c>:
+    /// during the overlap every query answers the series and values of the old revision alone, none twice, and the total over the
+    /// run from the recorded rates is the fleet's within 1 %, neither doubled nor lost. What the overlap costs is measured.
+    /// </summary>
+    [Fact]
+    public async Task A_new_revision_overlapping_the_old_one_doubles_no_answer_and_loses_no_payment()
+    {
+        var started = Now();
+        var overlap = TimeSpan.FromSeconds(30);
+        await using var gateway = await PushgatewayProcess.StartAsync();
+        await using var receiver = await StartReceiverAsync();
+        var target = $"127.0.0.1:{gateway.Url.Port}";
+        var writeUrl = new Uri(receiver.Url, "/api/v1/write");
+        await using var old = await StartScraperAsync(target, writeUrl, "ca-prom-agg--old");
+        using var atReceiver = new PrometheusQueryClient(new Uri(receiver.Url, "/"));
+        using var atOld = new PrometheusQueryClient(new Uri(old.Url, "/"));
+        await ReceivesUpAsync(atReceiver);
+
+        // Instances living up to two minutes, pushing before, during and after the overlap.
+        var running = RunFleetAsync(gateway, 8, "agg-overlap", seed: 35, maxLifetimeIntervals: 120);
+        await Poll.UntilAsync(async () => await atOld.ScalarAsync($"sum(job:instances_live:count{{job=\"{Job}\"}})") is > 0, Deadline, "the old revision sees live instances");
+        await using var @new = await StartScraperAsync(target, writeUrl, "ca-prom-agg--new");
+        using var atNew = new PrometheusQueryClient(new Uri(@new.Url, "/"));
+        var newStartedAt = Now();
+        var oldSentAtNewStart = await SentAsync(atOld);
+        const string Both = "count(count by (replica) (job:instances_live:count)) == 2";
+        await Poll.UntilAsync(async () => await atReceiver.ScalarAsync(Both) == 2, Deadline, "the receiver gets the recorded series from both revisions");
+        var overlapFrom = Now();
+
+        // Inside the overlap: every panel and alert expression answers on the receiver the series the old revision alone
+        // answers, none twice (a series keeping replica would be one line per revision), and the same values (a sum over
+        // both revisions would read double). Both revisions evaluate a moment apart, so an instance starting or stopping between their
+        // evaluations can differ for that moment: the comparison is repeated at the receiver's newest time until it holds.
+        var doubled = new List<string>();
+        try
+        {
+            await Poll.UntilAsync(async () => (doubled = await OverlapDifferencesAsync(atOld, atReceiver)).Count == 0, overlap / 2, "the receiver answers as the old revision alone");
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"With both revisions writing, the receiver's answers differ from the old revision's:\n{string.Join("\n", doubled)}");
+        }
+
+        await Poll.UntilAsync(() => Now() >= overlapFrom + overlap.TotalSeconds, overlap + Deadline, "the overlap's end");
+        var (oldSent, newSent) = (await SentAsync(atOld) - oldSentAtNewStart, await SentAsync(atNew));
+        await old.StopGracefullyAsync(Deadline);
+        var overlapTo = Now();
+        var fleet = await running;
+        await FleetComparison.WaitForFinalScrapesAsync(atNew, fleet, Deadline);
+
+        var events = fleet.Instances.SelectMany(i => i.Events).ToList();
+        var end = events.Max(e => e.At) + RateWindow.TotalSeconds + (5 * Interval.TotalSeconds);
+        await Poll.UntilAsync(async () => await NewestAsync(atReceiver) >= end + BatchDeadline, RateWindow + (2 * Deadline), "the recorded rates pass the last payment by their window");
+        var range = (int)Math.Ceiling(end - started + 10);
+        var total = string.Create(CultureInfo.InvariantCulture,
+            $"sum(sum_over_time((max without (replica) (job_status:payment_requests:rate5m))[{range}s:{Interval.TotalSeconds}s])) * {Interval.TotalSeconds}");
+        var counted = await atReceiver.ScalarAsync(total, end) ?? 0;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"both revisions wrote for {overlapTo - newStartedAt:F1} s: the new one sent {newSent:F0} samples, a second copy beside the old one's {oldSent:F0} ({newSent / oldSent:P0} of them); payments over the run from the recorded rates: {counted:F2} of {events.Count}"));
+        Assert.True(Math.Abs(counted - events.Count) <= Tolerance * events.Count, $"{counted:F2} payments counted over the run, the fleet made {events.Count}");
+    }
+
+    /// <summary>
+    /// At the receiver's newest time, with both revisions' samples in it: the expressions whose series differ between the
+    /// old revision alone and the receiver, or whose values differ by more than <see cref="OverlapTolerance"/>.
+    /// </summary>
+    private static async Task<List<string>> OverlapDifferencesAsync(PrometheusQueryClient old, PrometheusQueryClient receiver)
+    {
+        var time = await NewestAsync(receiver);
+        await Poll.UntilAsync(async () => await NewestAsync(receiver) >= time + BatchDeadline, Deadline, "the receiver has everything up to the comparison time");
+        var differences = new List<string>();
+        if (await receiver.ScalarAsync("count(count by (replica) (job:instances_live:count))", time) != 2)
+        {
+            differences.Add("the receiver does not hold both revisions' recorded series");
+        }
+
+        foreach (var (name, expr) in EndToEndTests.DashboardQueries().Select(q => (q.Name, q.Expr)).Concat(AlertExpressions()))
+        {
+            var alone = (await old.QueryAsync(expr, time)).ToDictionary(Key, s => s.Value, StringComparer.Ordinal);
+            var both = (await receiver.QueryAsync(expr, time)).ToDictionary(Key, s => s.Value, StringComparer.Ordinal);
+            if (!alone.Keys.Order(StringComparer.Ordinal).SequenceEqual(both.Keys.Order(StringComparer.Ordinal)))
+            {
+                differences.Add($"{name}: the old revision alone [{string.Join(", ", alone.Keys)}], the receiver [{string.Join(", ", both.Keys)}]");
+                continue;
+            }
+
+            // The values that a sum over both revisions would double. Not each scraper's own health (its queue and lag
+            // are its own), nor push ages (each revision takes the age at its own evaluation, a moment apart).
+            if (!expr.Contains("scraper:", StringComparison.Ordinal) && !expr.Contains("push_age", StringComparison.Ordinal))
+            {
+                differences.AddRange(alone.Where(a => Difference(a.Value, both[a.Key]) > OverlapTolerance)
+                    .Select(a => $"{name} {a.Key}: the old revision alone {a.Value:R}, the receiver {both[a.Key]:R}"));
+            }
+        }
+
+        return differences;
+    }
+
+    /// <summary>Samples a scraper has sent to the receiver so far (its own <c>prometheus_remote_storage_samples_total</c>).</summary>
+    private static async Task<double> SentAsync(PrometheusQueryClient scraper) =>
+        await scraper.ScalarAsync("sum(prometheus_remote_storage_samples_total{job=\"aggregating-scraper\"})") ?? 0;
+
+    /// <summary>Starts the workspace's stand-in: a Prometheus with the remote-write receiver on and the repository's alerts.</summary>
+    private static Task<PrometheusProcess> StartReceiverAsync() =>
+        PrometheusProcess.StartServerAsync(_ => ReceiverConfiguration(), ["--web.enable-remote-write-receiver"]);
+
+    /// <summary>Starts the aggregating scraper as the Bicep configures it, scraping <paramref name="target"/> and writing to <paramref name="writeUrl"/>.</summary>
+    private static Task<PrometheusProcess> StartScraperAsync(string target, Uri writeUrl, string revision = Revision) =>
+        PrometheusProcess.StartServerAsync(port => ScraperConfiguration(port, target, writeUrl, revision), ShippedScraperFlags());
+
+    /// <summary>Waits until the receiver holds the gateway's <c>up</c>, written by a scraper.</summary>
+    private static Task ReceivesUpAsync(PrometheusQueryClient atReceiver) =>
+        Poll.UntilAsync(async () => await atReceiver.ScalarAsync("max without (replica) (up{job=\"pushgateway\"})") == 1, Deadline,
+            "the receiver gets the gateway's up from the scraper");
+
     private static string AlertExpression(string alert) =>
         AlertExpressions().Single(a => a.Name == $"alert {alert}").Expr;
 
@@ -242,12 +358,15 @@ public sealed class AggregatingScraperTests(ITestOutputHelper output)
     private static async Task<double> NewestAsync(PrometheusQueryClient prometheus) =>
         await prometheus.ScalarAsync("max(timestamp(pushgateway:up:min15m))") ?? 0;
 
-    private static async Task<FleetResult> RunFleetAsync(PushgatewayProcess gateway, int instances, string prefix, int seed)
+    /// <summary>
+    /// Runs <paramref name="instances"/> instances with lifetimes from half a scrape interval to
+    /// <paramref name="maxLifetimeIntervals"/> of them (at 60: a quarter below one, a quarter between one and two).
+    /// </summary>
+    private static async Task<FleetResult> RunFleetAsync(PushgatewayProcess gateway, int instances, string prefix, int seed, int maxLifetimeIntervals = 60)
     {
-        // Lifetimes from half a scrape interval to 60 of them: a quarter below one, a quarter between one and two.
         var plan = FleetPlan.Create(new FleetPlanOptions
         {
-            Seed = seed, Instances = instances, ScrapeInterval = Interval, InstancePrefix = prefix, MaxLifetimeIntervals = 60,
+            Seed = seed, Instances = instances, ScrapeInterval = Interval, InstancePrefix = prefix, MaxLifetimeIntervals = maxLifetimeIntervals,
         });
         return await new FleetRunner(TimeProvider.System).RunAsync(plan, new FleetSettings { Pushgateways = [gateway.Url] }, CancellationToken.None);
     }
@@ -338,7 +457,7 @@ public sealed class AggregatingScraperTests(ITestOutputHelper output)
     /// identity of the remote write (the receiver takes anonymous writes), the 15 s intervals (1 s here), its own address
     /// and the revision Container Apps puts in the environment. Each replacement must match, or the test fails.
     /// </summary>
-    private static string ScraperConfiguration(int port, string target, Uri remoteWriteUrl)
+    private static string ScraperConfiguration(int port, string target, Uri remoteWriteUrl, string revision = Revision)
     {
         var bicep = File.ReadAllText(Repository.PathOf("infra/app/monitor-aggregator.bicep")).ReplaceLineEndings("\n");
         const string Opening = "var scraperConfig = '''\n";
@@ -351,7 +470,7 @@ public sealed class AggregatingScraperTests(ITestOutputHelper output)
         format = Replace(format, "'localhost:9090'", $"'127.0.0.1:{port}'");
         var configuration = string.Format(CultureInfo.InvariantCulture, format,
             Repository.PathOf("deploy/prometheus/rules"), "unused", $"'{target}'", remoteWriteUrl, "unused");
-        return Replace(configuration, "${CONTAINER_APP_REVISION}", Revision);
+        return Replace(configuration, "${CONTAINER_APP_REVISION}", revision);
     }
 
     private static string Replace(string text, string what, string with)
